@@ -1,0 +1,55 @@
+namespace Lifeboat.Storage;
+
+/// <summary>
+/// Where a repository's objects live. The contract every implementation keeps:
+/// <list type="bullet">
+/// <item><see cref="PutAsync"/> is atomic and durable: when it returns, the whole object is stored and survives a crash
+/// or power loss; a reader never sees a partial object. An object is never overwritten: putting a name that exists
+/// throws <see cref="BlobExistsException"/> (content-addressed callers treat that as success after comparing).</item>
+/// <item><see cref="ListAsync"/> returns every object of a kind or throws; it never returns a partial listing.</item>
+/// <item>Reads of a missing object throw <see cref="BlobNotFoundException"/>; other failures throw <see cref="IOException"/>.</item>
+/// </list>
+/// Implementations are safe for concurrent use.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>A human-readable location (a path or URL) for messages.</summary>
+    string Location { get; }
+
+    /// <summary>Stores <paramref name="data"/> under <paramref name="name"/>, atomically and durably.</summary>
+    Task PutAsync(BlobName name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Reads a whole object.</summary>
+    Task<byte[]> GetAsync(BlobName name, CancellationToken cancellationToken);
+
+    /// <summary>Reads <paramref name="destination"/>.Length bytes starting at <paramref name="offset"/>; throws if the object is shorter.</summary>
+    Task ReadAtAsync(BlobName name, long offset, Memory<byte> destination, CancellationToken cancellationToken);
+
+    /// <summary>The size of an object in bytes.</summary>
+    Task<long> GetSizeAsync(BlobName name, CancellationToken cancellationToken);
+
+    /// <summary>Every object of a kind with its size. Throws rather than returning an incomplete listing.</summary>
+    IAsyncEnumerable<BlobInfo> ListAsync(BlobKind kind, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an object; deleting a missing object is not an error.</summary>
+    Task DeleteAsync(BlobName name, CancellationToken cancellationToken);
+}
+
+/// <summary>An object's name and size as a listing reports them.</summary>
+public readonly record struct BlobInfo(BlobName Name, long Size);
+
+/// <summary>Thrown when a read names an object that does not exist.</summary>
+public sealed class BlobNotFoundException(BlobName name)
+    : IOException($"object {name} does not exist")
+{
+    /// <summary>The missing object.</summary>
+    public BlobName Name { get; } = name;
+}
+
+/// <summary>Thrown when a put names an object that already exists: objects are never overwritten.</summary>
+public sealed class BlobExistsException(BlobName name)
+    : IOException($"object {name} already exists and objects are never overwritten")
+{
+    /// <summary>The existing object.</summary>
+    public BlobName Name { get; } = name;
+}

@@ -1,0 +1,71 @@
+using System.Numerics;
+
+namespace Lifeboat.Chunking;
+
+/// <summary>
+/// FastCDC-style content-defined chunking with normalized chunk sizes. A boundary depends only on the bytes since
+/// the chunk's start, so an insertion shifts boundaries only until the next boundary lines up again.
+/// The gear hash is <c>h = (h &lt;&lt; 1) + gear[byte]</c>; a cut is made after a byte where the top bits of h are zero:
+/// <c>log2(avg) + 2</c> bits before the average size (harder), <c>log2(avg) - 2</c> bits after it (easier).
+/// Immutable and thread-safe.
+/// </summary>
+public sealed class ContentChunker
+{
+    private readonly ulong[] _gear;
+    private readonly ulong _maskHard;
+    private readonly ulong _maskEasy;
+
+    /// <summary>Creates a chunker.</summary>
+    public ContentChunker(GearTable table, ChunkerParameters parameters)
+    {
+        parameters.Validate();
+        _gear = table.Values;
+        Parameters = parameters;
+        var bits = BitOperations.Log2((uint)parameters.AverageSize);
+        _maskHard = ulong.MaxValue << (64 - (bits + 2));
+        _maskEasy = ulong.MaxValue << (64 - (bits - 2));
+    }
+
+    /// <summary>The size bounds.</summary>
+    public ChunkerParameters Parameters { get; }
+
+    /// <summary>
+    /// The length of the chunk that starts at <paramref name="data"/>[0]. The caller passes at least
+    /// <see cref="ChunkerParameters.MaxSize"/> bytes, or all that remains of the input; the result is between 1 and
+    /// data.Length (data.Length must be positive).
+    /// </summary>
+    public unsafe int NextChunkLength(ReadOnlySpan<byte> data)
+    {
+        var n = data.Length;
+        var min = Parameters.MinSize;
+        if (n <= min)
+        {
+            return n;
+        }
+        var end = Math.Min(n, Parameters.MaxSize);
+        var normal = Math.Min(end, Parameters.AverageSize);
+        ulong h = 0;
+        fixed (byte* p = data)
+        fixed (ulong* gear = _gear)
+        {
+            var i = min;
+            for (; i < normal; i++)
+            {
+                h = (h << 1) + gear[p[i]];
+                if ((h & _maskHard) == 0)
+                {
+                    return i + 1;
+                }
+            }
+            for (; i < end; i++)
+            {
+                h = (h << 1) + gear[p[i]];
+                if ((h & _maskEasy) == 0)
+                {
+                    return i + 1;
+                }
+            }
+        }
+        return end;
+    }
+}

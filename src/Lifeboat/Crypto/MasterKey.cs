@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+
+namespace Lifeboat.Crypto;
+
+/// <summary>
+/// The repository's secrets: a 256-bit AES-GCM key for every stored object and a 256-bit HMAC key for chunk IDs.
+/// Created once at <c>init</c>; stored only wrapped in key files.
+/// </summary>
+public sealed class MasterKey
+{
+    /// <summary>The serialized length: encryption key then chunk-ID key.</summary>
+    public const int Size = 64;
+
+    private readonly byte[] _chunkIdKey;
+
+    private MasterKey(byte[] encryptionKey, byte[] chunkIdKey)
+    {
+        EncryptionKey = encryptionKey;
+        _chunkIdKey = chunkIdKey;
+        Box = new SecretBox(encryptionKey);
+    }
+
+    /// <summary>The AES-256-GCM key.</summary>
+    internal byte[] EncryptionKey { get; }
+
+    /// <summary>Encrypts and decrypts objects under <see cref="EncryptionKey"/>.</summary>
+    public SecretBox Box { get; }
+
+    /// <summary>A fresh random master key.</summary>
+    public static MasterKey Generate() => new(RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Reads the 64-byte serialized form.</summary>
+    public static MasterKey FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length != Size)
+        {
+            throw new CryptographicException("master key has the wrong length");
+        }
+        return new MasterKey(bytes[..32].ToArray(), bytes[32..].ToArray());
+    }
+
+    /// <summary>The 64-byte serialized form (only ever stored encrypted).</summary>
+    public byte[] ToBytes() => [.. EncryptionKey, .. _chunkIdKey];
+
+    /// <summary>The chunk's ID: HMAC-SHA256 of its plaintext.</summary>
+    public Digest IdOf(ReadOnlySpan<byte> plaintext)
+    {
+        Span<byte> mac = stackalloc byte[Digest.Size];
+        HMACSHA256.HashData(_chunkIdKey, plaintext, mac);
+        return Digest.Read(mac);
+    }
+}

@@ -1,0 +1,320 @@
+using System.Text;
+using System.Text.Json;
+using Lifeboat.Chunking;
+using Lifeboat.Crypto;
+using Lifeboat.Snapshots;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Repository;
+
+/// <summary>
+/// An open repository: its store, master key and config, the chunk index once loaded, and the operations every
+/// command shares (reading chunks, storing packs and indexes, reading and writing snapshots).
+/// Thread-safe. Only the store is the source of truth: nothing here needs a local cache or database.
+/// </summary>
+public sealed class Repository
+{
+    private static readonly byte[] ConfigAad = Encoding.ASCII.GetBytes("lifeboat-config");
+    private static readonly byte[] SnapshotAad = Encoding.ASCII.GetBytes("lifeboat-snapshot");
+    private static readonly BlobName ConfigName = new(BlobKind.Config, "config");
+
+    private readonly Lock _unindexedLock = new();
+    private readonly List<IndexedPack> _unindexed = [];
+
+    private Repository(IBlobStore store, MasterKey key, RepositoryConfig config, Digest keyName)
+    {
+        Store = store;
+        Key = key;
+        Config = config;
+        KeyName = keyName;
+        Sealer = new ChunkSealer(key, config.CompressionLevel);
+        Chunker = new ContentChunker(GearTable.FromSeed(Convert.FromBase64String(config.GearSeed)), config.Chunker);
+    }
+
+    /// <summary>Where the objects live.</summary>
+    public IBlobStore Store { get; }
+    /// <summary>The master key.</summary>
+    public MasterKey Key { get; }
+    /// <summary>The config.</summary>
+    public RepositoryConfig Config { get; }
+    /// <summary>The key file that opened the repository.</summary>
+    public Digest KeyName { get; }
+    /// <summary>Seals and opens chunks.</summary>
+    public ChunkSealer Sealer { get; }
+    /// <summary>The content-defined chunker keyed to this repository.</summary>
+    public ContentChunker Chunker { get; }
+    /// <summary>The chunk index; empty until <see cref="LoadIndexAsync"/>.</summary>
+    public ChunkIndex Index { get; } = new();
+
+    /// <summary>
+    /// Creates a repository: writes the first key file, then the config (the config is the commit point: a
+    /// location without one is not a repository). Throws <see cref="RepositoryExistsException"/> if a config exists.
+    /// </summary>
+    public static async Task<Repository> InitAsync(IBlobStore store, string password, RepositoryConfig config,
+        CancellationToken cancellationToken, int kdfIterations = KeyFile.MinimumIterations)
+    {
+        if (await ExistsAsync(store, cancellationToken))
+        {
+            throw new RepositoryExistsException($"{store.Location} is already a Lifeboat repository");
+        }
+        config.Validate();
+        var key = MasterKey.Generate();
+        var keyName = await PutContentAddressedAsync(store, BlobKind.Key, KeyFile.Create(key, password, kdfIterations).ToJson(), cancellationToken);
+        var sealedConfig = key.Box.Seal(JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig), ConfigAad);
+        await store.PutAsync(ConfigName, sealedConfig, cancellationToken);
+        return new Repository(store, key, config, keyName);
+    }
+
+    /// <summary>Whether the store holds a repository config.</summary>
+    public static async Task<bool> ExistsAsync(IBlobStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.GetSizeAsync(ConfigName, cancellationToken);
+            return true;
+        }
+        catch (BlobNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Opens a repository with a password. Throws <see cref="RepositoryNotFoundException"/> when there is no config,
+    /// <see cref="WrongPasswordException"/> when no key file opens, <see cref="CorruptObjectException"/> when the
+    /// config is damaged.
+    /// </summary>
+    public static async Task<Repository> OpenAsync(IBlobStore store, string password, CancellationToken cancellationToken)
+    {
+        if (!await ExistsAsync(store, cancellationToken))
+        {
+            throw new RepositoryNotFoundException($"{store.Location} is not a Lifeboat repository (no config); create one with 'lifeboat init'");
+        }
+        var (key, keyName) = await UnlockAsync(store, password, cancellationToken);
+        RepositoryConfig config;
+        try
+        {
+            var plain = key.Box.Open(await store.GetAsync(ConfigName, cancellationToken), ConfigAad);
+            config = JsonSerializer.Deserialize(plain, RepositoryJson.Default.RepositoryConfig)
+                ?? throw new CorruptObjectException("repository config is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptObjectException($"repository config is not valid JSON: {e.Message}");
+        }
+        config.Validate();
+        return new Repository(store, key, config, keyName);
+    }
+
+    private static async Task<(MasterKey, Digest)> UnlockAsync(IBlobStore store, string password, CancellationToken cancellationToken)
+    {
+        var corrupt = new List<string>();
+        await foreach (var info in store.ListAsync(BlobKind.Key, cancellationToken))
+        {
+            try
+            {
+                var keyFile = KeyFile.FromJson(await store.GetAsync(info.Name, cancellationToken));
+                return (keyFile.Unwrap(password), Digest.Parse(info.Name.Name));
+            }
+            catch (WrongPasswordException)
+            {
+            }
+            catch (Exception e) when (e is CorruptObjectException or FormatException)
+            {
+                corrupt.Add($"{info.Name.Name[..8]}: {e.Message}");
+            }
+        }
+        var damaged = corrupt.Count == 0 ? "" : $" (damaged key files: {string.Join("; ", corrupt)})";
+        throw new WrongPasswordException($"wrong password: no key of {store.Location} opens with it{damaged}");
+    }
+
+    /// <summary>Adds a key file for another password; returns its name.</summary>
+    public Task<Digest> AddKeyAsync(string password, CancellationToken cancellationToken, int kdfIterations = KeyFile.MinimumIterations) =>
+        PutContentAddressedAsync(Store, BlobKind.Key, KeyFile.Create(Key, password, kdfIterations).ToJson(), cancellationToken);
+
+    /// <summary>Every key file with its metadata.</summary>
+    public async Task<List<(Digest Name, KeyFile File)>> ListKeysAsync(CancellationToken cancellationToken)
+    {
+        var result = new List<(Digest, KeyFile)>();
+        await foreach (var info in Store.ListAsync(BlobKind.Key, cancellationToken))
+        {
+            result.Add((Digest.Parse(info.Name.Name), KeyFile.FromJson(await Store.GetAsync(info.Name, cancellationToken))));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Removes a key file. Refuses the key in use (so the caller cannot lock itself out mid-session) and the last key.
+    /// </summary>
+    public async Task RemoveKeyAsync(Digest name, CancellationToken cancellationToken)
+    {
+        if (name == KeyName)
+        {
+            throw new InvalidOperationException("refusing to remove the key this session was opened with; open with another password to remove it");
+        }
+        var keys = await ListKeysAsync(cancellationToken);
+        if (keys.All(k => k.Name != name))
+        {
+            throw new InvalidOperationException($"no key {name.Short} in this repository");
+        }
+        await Store.DeleteAsync(new BlobName(BlobKind.Key, name.ToString()), cancellationToken);
+    }
+
+    /// <summary>Loads every index file into <see cref="Index"/>. Any unreadable index file is an error.</summary>
+    public async Task LoadIndexAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<BlobName>();
+        await foreach (var info in Store.ListAsync(BlobKind.Index, cancellationToken))
+        {
+            names.Add(info.Name);
+        }
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
+            async (name, ct) =>
+            {
+                var file = await ReadIndexFileAsync(name, ct);
+                foreach (var pack in file.Packs)
+                {
+                    Index.AddPack(pack.Pack, pack.Entries);
+                }
+            });
+    }
+
+    /// <summary>Reads and verifies one index file.</summary>
+    public async Task<IndexFile> ReadIndexFileAsync(BlobName name, CancellationToken cancellationToken)
+    {
+        var bytes = await GetVerifiedAsync(name, cancellationToken);
+        try
+        {
+            return IndexFile.Open(bytes, Key.Box);
+        }
+        catch (CorruptObjectException e)
+        {
+            throw new CorruptObjectException($"index {name.Name[..8]}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Stores a finished pack durably, then makes its chunks visible in <see cref="Index"/> and queues it for the
+    /// next index file.
+    /// </summary>
+    public async Task StorePackAsync(FinishedPack pack, CancellationToken cancellationToken)
+    {
+        var name = new BlobName(BlobKind.Pack, pack.Name.ToString());
+        try
+        {
+            await Store.PutAsync(name, pack.Bytes, cancellationToken);
+        }
+        catch (BlobExistsException)
+        {
+            // Same name means same bytes (the name is their SHA-256), so the pack is already stored.
+        }
+        Index.AddPack(pack.Name, pack.Entries);
+        lock (_unindexedLock)
+        {
+            _unindexed.Add(new IndexedPack(pack.Name, pack.Entries));
+        }
+    }
+
+    /// <summary>Writes one index file for every pack stored since the last flush; returns bytes written.</summary>
+    public async Task<long> FlushIndexAsync(CancellationToken cancellationToken)
+    {
+        IndexedPack[] packs;
+        lock (_unindexedLock)
+        {
+            packs = [.. _unindexed];
+            _unindexed.Clear();
+        }
+        if (packs.Length == 0)
+        {
+            return 0;
+        }
+        var bytes = new IndexFile([], packs).Seal(Key.Box);
+        await PutContentAddressedAsync(Store, BlobKind.Index, bytes, cancellationToken);
+        return bytes.Length;
+    }
+
+    /// <summary>Reads, opens and verifies one chunk into a new array.</summary>
+    public async Task<byte[]> ReadChunkAsync(Digest id, CancellationToken cancellationToken)
+    {
+        if (!Index.TryGet(id, out var location))
+        {
+            throw new CorruptObjectException($"chunk {id.Short} is not in the index (missing data)");
+        }
+        var stored = new byte[location.Entry.StoredLength];
+        await Store.ReadAtAsync(new BlobName(BlobKind.Pack, location.Pack.ToString()), location.Entry.Offset, stored, cancellationToken);
+        var plain = new byte[location.Entry.RawLength];
+        Sealer.Open(location.Entry, stored, plain);
+        return plain;
+    }
+
+    /// <summary>Writes a snapshot (the commit point of a backup); returns its ID.</summary>
+    public Task<Digest> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken) =>
+        PutContentAddressedAsync(Store, BlobKind.Snapshot,
+            Key.Box.Seal(JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.Snapshot), SnapshotAad), cancellationToken);
+
+    /// <summary>Reads one snapshot.</summary>
+    public async Task<Snapshot> LoadSnapshotAsync(Digest id, CancellationToken cancellationToken)
+    {
+        var name = new BlobName(BlobKind.Snapshot, id.ToString());
+        try
+        {
+            var plain = Key.Box.Open(await GetVerifiedAsync(name, cancellationToken), SnapshotAad);
+            return JsonSerializer.Deserialize(plain, RepositoryJson.Default.Snapshot)
+                ?? throw new CorruptObjectException("snapshot is empty");
+        }
+        catch (Exception e) when (e is JsonException or CorruptObjectException)
+        {
+            throw new CorruptObjectException($"snapshot {id.Short}: {e.Message}");
+        }
+    }
+
+    /// <summary>Every snapshot, oldest first. An unreadable snapshot is an error.</summary>
+    public async Task<List<(Digest Id, Snapshot Snapshot)>> LoadSnapshotsAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<Digest>();
+        await foreach (var info in Store.ListAsync(BlobKind.Snapshot, cancellationToken))
+        {
+            ids.Add(ParseName(info.Name));
+        }
+        var loaded = await Task.WhenAll(ids.Select(async id => (id, await LoadSnapshotAsync(id, cancellationToken))));
+        return [.. loaded.OrderBy(s => s.Item2.Time).ThenBy(s => s.id.ToString())];
+    }
+
+    /// <summary>Reads an object whose name is the SHA-256 of its bytes and checks that it is.</summary>
+    public async Task<byte[]> GetVerifiedAsync(BlobName name, CancellationToken cancellationToken)
+    {
+        var bytes = await Store.GetAsync(name, cancellationToken);
+        if (Digest.Sha256(bytes) != ParseName(name))
+        {
+            throw new CorruptObjectException($"{name} does not match its name's hash (damaged or truncated)");
+        }
+        return bytes;
+    }
+
+    /// <summary>Parses an object name that must be a 64-character hex hash.</summary>
+    public static Digest ParseName(BlobName name)
+    {
+        try
+        {
+            return Digest.Parse(name.Name);
+        }
+        catch (FormatException)
+        {
+            throw new CorruptObjectException($"{name} is not a valid object name");
+        }
+    }
+
+    private static async Task<Digest> PutContentAddressedAsync(IBlobStore store, BlobKind kind, byte[] bytes, CancellationToken cancellationToken)
+    {
+        var id = Digest.Sha256(bytes);
+        try
+        {
+            await store.PutAsync(new BlobName(kind, id.ToString()), bytes, cancellationToken);
+        }
+        catch (BlobExistsException)
+        {
+            // Content-addressed: an existing object with this name holds these very bytes.
+        }
+        return id;
+    }
+}

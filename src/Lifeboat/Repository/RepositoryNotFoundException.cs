@@ -1,0 +1,4 @@
+namespace Lifeboat.Repository;
+
+/// <summary>The location holds no Lifeboat repository (no config object).</summary>
+public sealed class RepositoryNotFoundException(string message) : Exception(message);

@@ -1,0 +1,28 @@
+using System.Buffers;
+
+namespace Lifeboat.Repository;
+
+/// <summary>
+/// A chunk compressed, encrypted and verified, ready for a pack. Owns a pooled buffer: the pack builder copies it
+/// and calls <see cref="Dispose"/>.
+/// </summary>
+public sealed class SealedChunk(PackEntry entry, byte[] buffer) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    /// <summary>The entry (offset not yet assigned).</summary>
+    public PackEntry Entry { get; } = entry;
+
+    /// <summary>The sealed bytes.</summary>
+    public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, (int)Entry.StoredLength);
+
+    /// <summary>Returns the buffer to the pool.</summary>
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, null);
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

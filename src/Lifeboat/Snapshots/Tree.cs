@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Lifeboat.Crypto;
+
+namespace Lifeboat.Snapshots;
+
+/// <summary>
+/// One directory's listing, nodes sorted by name (ordinal), stored as a chunk of type tree holding UTF-8 JSON.
+/// Identical directories serialize identically and so deduplicate.
+/// </summary>
+public sealed record Tree
+{
+    /// <summary>The entries, sorted by name.</summary>
+    [JsonPropertyName("nodes")] public IReadOnlyList<TreeNode> Nodes { get; init; } = [];
+
+    /// <summary>Serializes to UTF-8 JSON.</summary>
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Lifeboat.Repository.RepositoryJson.Default.Tree);
+
+    /// <summary>Parses; throws <see cref="CorruptObjectException"/> on malformed input or unsafe names.</summary>
+    public static Tree FromJson(ReadOnlySpan<byte> json)
+    {
+        Tree tree;
+        try
+        {
+            tree = JsonSerializer.Deserialize(json, Lifeboat.Repository.RepositoryJson.Default.Tree)
+                ?? throw new CorruptObjectException("tree is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptObjectException($"tree is not valid JSON: {e.Message}");
+        }
+        foreach (var node in tree.Nodes)
+        {
+            // A tampered tree must never make restore write outside its target.
+            if (node.Name is "" or "." or ".." || node.Name.Contains('/') || node.Name.Contains('\0'))
+            {
+                throw new CorruptObjectException($"tree holds an unsafe name '{node.Name}'");
+            }
+        }
+        return tree;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Runtime.InteropServices;
+
+namespace Lifeboat.Compression;
+
+/// <summary>
+/// One-shot zstd compression of whole buffers through the system <c>libzstd.so.1</c>.
+/// Every method is thread-safe: each thread lazily creates and then reuses its own native context,
+/// which is freed once the thread has ended and the context is finalized.
+/// </summary>
+/// <remarks>
+/// Frames carry their content size but no content checksum, so some corruptions decompress to wrong bytes
+/// instead of failing; callers must verify the output (Lifeboat does, through the chunk's keyed hash).
+/// </remarks>
+internal static partial class Zstd
+{
+    /// <summary>The soname every zstd import in this assembly binds to.</summary>
+    internal const string LibraryName = "libzstd.so.1";
+
+    // Values below 100 are pinned by zstd_errors.h since v1.3.1.
+    private const int DestinationTooSmallErrorCode = 70;
+
+    [ThreadStatic]
+    private static ZstdCompressionContext? t_compressionContext;
+
+    [ThreadStatic]
+    private static ZstdDecompressionContext? t_decompressionContext;
+
+    private static string? s_version;
+
+    /// <summary>The version of the loaded library, for example <c>1.5.4</c>.</summary>
+    public static string Version => s_version ??= Marshal.PtrToStringUTF8(ZSTD_versionString()) ?? string.Empty;
+
+    /// <summary>The largest number of bytes <see cref="Compress"/> can write for a source of the given length.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="sourceLength"/> is negative, or its bound does not fit in an <see cref="int"/>.
+    /// </exception>
+    public static int CompressBound(int sourceLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sourceLength);
+        nuint bound = ZSTD_compressBound((nuint)sourceLength);
+        if (ZSTD_isError(bound) != 0 || bound > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(sourceLength), sourceLength, "The compressed size of a source this long does not fit in an int.");
+        }
+
+        return (int)bound;
+    }
+
+    /// <summary>
+    /// Compresses <paramref name="source"/> into one zstd frame that records the content size.
+    /// A destination of <see cref="CompressBound"/> bytes always suffices.
+    /// </summary>
+    /// <param name="source">The bytes to compress; may be empty.</param>
+    /// <param name="destination">Receives the frame; its contents are undefined after a failure.</param>
+    /// <param name="level">A zstd level; zstd clamps out-of-range values to its supported range.</param>
+    /// <returns>The number of bytes written to the start of <paramref name="destination"/>.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// zstd failed, including when <paramref name="destination"/> is too small; the message carries zstd's error name.
+    /// </exception>
+    public static unsafe int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
+    {
+        ZstdCompressionContext context = t_compressionContext ??= ZstdCompressionContext.Create();
+        nuint written;
+        fixed (byte* sourcePointer = source)
+        fixed (byte* destinationPointer = destination)
+        {
+            written = ZSTD_compressCCtx(
+                context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length, level);
+        }
+
+        if (ZSTD_isError(written) != 0)
+        {
+            throw new InvalidOperationException(
+                $"zstd could not compress {source.Length} bytes at level {level} into {destination.Length} bytes: {ErrorName(written)}.");
+        }
+
+        return (int)written;
+    }
+
+    /// <summary>Decompresses every zstd frame in <paramref name="source"/>.</summary>
+    /// <param name="source">One or more complete frames and nothing else; never empty.</param>
+    /// <param name="destination">Receives the content; its contents are undefined after a failure.</param>
+    /// <returns>The number of bytes written to the start of <paramref name="destination"/>.</returns>
+    /// <exception cref="InvalidDataException">
+    /// <paramref name="source"/> is not valid zstd (empty, corrupt, truncated, or followed by other bytes),
+    /// or <paramref name="destination"/> cannot hold the content.
+    /// </exception>
+    public static unsafe int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        // zstd reads an empty source as zero frames and succeeds, which would hide a blob truncated to nothing;
+        // Compress never produces an empty source, not even for empty content.
+        if (source.IsEmpty)
+        {
+            throw new InvalidDataException("The source is empty, so it holds no zstd frame.");
+        }
+
+        ZstdDecompressionContext context = t_decompressionContext ??= ZstdDecompressionContext.Create();
+        nuint written;
+        fixed (byte* sourcePointer = source)
+        fixed (byte* destinationPointer = destination)
+        {
+            written = ZSTD_decompressDCtx(
+                context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length);
+        }
+
+        if (ZSTD_isError(written) == 0)
+        {
+            return (int)written;
+        }
+
+        if (ZSTD_getErrorCode(written) == DestinationTooSmallErrorCode)
+        {
+            long declared = GetFrameContentSize(source);
+            string content = declared >= 0 ? $"content of {declared} bytes" : "content";
+            throw new InvalidDataException(
+                $"The zstd {content} does not fit in a destination of {destination.Length} bytes ({ErrorName(written)}).");
+        }
+
+        throw new InvalidDataException(
+            $"The {source.Length} bytes are not a valid zstd frame: {ErrorName(written)}.");
+    }
+
+    /// <summary>The content size recorded in the header of the first frame of <paramref name="source"/>.</summary>
+    /// <returns>The size in bytes, or -1 when the header omits it, is invalid or is incomplete.</returns>
+    public static unsafe long GetFrameContentSize(ReadOnlySpan<byte> source)
+    {
+        ulong size;
+        fixed (byte* sourcePointer = source)
+        {
+            size = ZSTD_getFrameContentSize(sourcePointer, (nuint)source.Length);
+        }
+
+        // ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR are the two largest ulong values.
+        return size > long.MaxValue ? -1 : (long)size;
+    }
+
+    private static string ErrorName(nuint code) => Marshal.PtrToStringUTF8(ZSTD_getErrorName(code)) ?? $"error {code}";
+
+    [LibraryImport(LibraryName)]
+    private static partial nuint ZSTD_compressBound(nuint sourceSize);
+
+    [LibraryImport(LibraryName)]
+    private static unsafe partial nuint ZSTD_compressCCtx(
+        ZstdCompressionContext context, byte* destination, nuint destinationCapacity, byte* source, nuint sourceSize, int level);
+
+    [LibraryImport(LibraryName)]
+    private static unsafe partial nuint ZSTD_decompressDCtx(
+        ZstdDecompressionContext context, byte* destination, nuint destinationCapacity, byte* source, nuint sourceSize);
+
+    [LibraryImport(LibraryName)]
+    private static unsafe partial ulong ZSTD_getFrameContentSize(byte* source, nuint sourceSize);
+
+    [LibraryImport(LibraryName)]
+    private static partial uint ZSTD_isError(nuint code);
+
+    [LibraryImport(LibraryName)]
+    private static partial int ZSTD_getErrorCode(nuint code);
+
+    [LibraryImport(LibraryName)]
+    private static partial nint ZSTD_getErrorName(nuint code);
+
+    [LibraryImport(LibraryName)]
+    private static partial nint ZSTD_versionString();
+}

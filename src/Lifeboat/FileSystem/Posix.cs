@@ -1,0 +1,158 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+
+namespace Lifeboat.FileSystem;
+
+/// <summary>
+/// File metadata calls the .NET base library does not expose, bound to glibc (2.33 or later, which exports
+/// <c>lstat</c>) on Linux x86_64. Paths are passed to the kernel as UTF-8.
+/// </summary>
+/// <remarks>
+/// Failures throw <see cref="FileNotFoundException"/> for <c>ENOENT</c> and <c>ENOTDIR</c>,
+/// <see cref="UnauthorizedAccessException"/> for <c>EACCES</c> and <c>EPERM</c>, and otherwise
+/// <see cref="IOException"/> whose <see cref="Exception.HResult"/> is the errno; every message names the path
+/// and carries the system's description of the error.
+/// </remarks>
+[SupportedOSPlatform("linux")]
+internal static partial class Posix
+{
+    private const string LibraryName = "libc.so.6";
+
+    private const int AtCurrentDirectory = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+
+    private const int ErrorNotPermitted = 1;
+    private const int ErrorNoEntry = 2;
+    private const int ErrorAccessDenied = 13;
+    private const int ErrorNotDirectory = 20;
+
+    private const long NanosecondsPerSecond = 1_000_000_000;
+
+    /// <summary>The real user ID of this process.</summary>
+    public static uint CurrentUid => getuid();
+
+    /// <summary>Reads the metadata of <paramref name="path"/> without following a final symbolic link.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or contains a NUL character.</exception>
+    public static FileStatus LStat(string path)
+    {
+        ValidatePath(path);
+        if (lstat(path, out LinuxStat stat) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path, $"read the metadata of '{path}'");
+        }
+
+        return new FileStatus(
+            stat.Device,
+            stat.Inode,
+            stat.LinkCount,
+            stat.Mode,
+            stat.Uid,
+            stat.Gid,
+            stat.Size,
+            ToNanoseconds(stat.ModifySeconds, stat.ModifyNanoseconds),
+            ToNanoseconds(stat.ChangeSeconds, stat.ChangeNanoseconds));
+    }
+
+    /// <summary>Sets the owner of <paramref name="path"/>, or of the link itself when it is a symbolic link.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or contains a NUL character.</exception>
+    public static void LChown(string path, uint uid, uint gid)
+    {
+        ValidatePath(path);
+        if (lchown(path, uid, gid) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path, $"change the owner of '{path}' to {uid}:{gid}");
+        }
+    }
+
+    /// <summary>Sets both the modification and the access time of <paramref name="path"/> to the same instant.</summary>
+    /// <param name="path">The entry to change.</param>
+    /// <param name="mtimeNanos">Nanoseconds since the Unix epoch (UTC); negative values are before 1970.</param>
+    /// <param name="followSymlink">
+    /// Whether a final symbolic link is followed to its target; when false the link's own times change.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or contains a NUL character.</exception>
+    public static unsafe void SetTimes(string path, long mtimeNanos, bool followSymlink)
+    {
+        ValidatePath(path);
+        long seconds = Math.DivRem(mtimeNanos, NanosecondsPerSecond, out long nanoseconds);
+        if (nanoseconds < 0)
+        {
+            // timespec needs 0 <= tv_nsec < 1e9, so instants before 1970 borrow from the seconds.
+            seconds--;
+            nanoseconds += NanosecondsPerSecond;
+        }
+
+        // Two struct timespec values: access time, then modification time.
+        long* times = stackalloc long[] { seconds, nanoseconds, seconds, nanoseconds };
+        int flags = followSymlink ? 0 : AtSymlinkNoFollow;
+        if (utimensat(AtCurrentDirectory, path, times, flags) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path, $"set the times of '{path}'");
+        }
+    }
+
+    /// <summary>
+    /// Creates <paramref name="newPath"/> as a hard link to <paramref name="existing"/>. As on Linux <c>link</c>,
+    /// a symbolic link at <paramref name="existing"/> is linked itself, not its target.
+    /// </summary>
+    /// <exception cref="ArgumentException">A path is empty or contains a NUL character.</exception>
+    /// <exception cref="IOException"><paramref name="newPath"/> already exists (errno <c>EEXIST</c>), among other failures.</exception>
+    public static void Link(string existing, string newPath)
+    {
+        ValidatePath(existing);
+        ValidatePath(newPath);
+        if (link(existing, newPath) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), existing, $"create the hard link '{newPath}' to '{existing}'");
+        }
+    }
+
+    /// <summary>
+    /// Sets the permission bits of <paramref name="path"/>, following symbolic links
+    /// (Linux cannot change a link's own permissions). Throws as <see cref="File.SetUnixFileMode(string, UnixFileMode)"/>.
+    /// </summary>
+    public static void Chmod(string path, UnixFileMode mode) => File.SetUnixFileMode(path, mode);
+
+    private static void ValidatePath(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+
+        // The UTF-8 marshaller would cut the string at a NUL and the call would act on a different path.
+        if (path.Contains('\0'))
+        {
+            throw new ArgumentException("The path contains a NUL character.", nameof(path));
+        }
+    }
+
+    private static long ToNanoseconds(long seconds, long nanoseconds)
+    {
+        Int128 total = ((Int128)seconds * NanosecondsPerSecond) + nanoseconds;
+        return (long)Int128.Clamp(total, long.MinValue, long.MaxValue);
+    }
+
+    private static Exception ErrorFor(int errno, string path, string action)
+    {
+        string message = $"Could not {action}: {Marshal.GetPInvokeErrorMessage(errno)}.";
+        return errno switch
+        {
+            ErrorNoEntry or ErrorNotDirectory => new FileNotFoundException(message, path),
+            ErrorAccessDenied or ErrorNotPermitted => new UnauthorizedAccessException(message),
+            _ => new IOException(message, errno),
+        };
+    }
+
+    [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lstat(string path, out LinuxStat status);
+
+    [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lchown(string path, uint uid, uint gid);
+
+    [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int utimensat(int directory, string path, long* times, int flags);
+
+    [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int link(string existing, string newPath);
+
+    [LibraryImport(LibraryName)]
+    private static partial uint getuid();
+}

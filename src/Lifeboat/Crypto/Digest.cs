@@ -44,6 +44,19 @@ public readonly record struct Digest(ulong A, ulong B, ulong C, ulong D)
         return Read(bytes);
     }
 
+    /// <summary>Parses 64 hex characters; false otherwise.</summary>
+    public static bool TryParse(string? hex, out Digest digest)
+    {
+        Span<byte> bytes = stackalloc byte[Size];
+        if (hex is { Length: Size * 2 } && Convert.FromHexString(hex, bytes, out _, out _) == System.Buffers.OperationStatus.Done)
+        {
+            digest = Read(bytes);
+            return true;
+        }
+        digest = default;
+        return false;
+    }
+
     /// <summary>The ID as 64 lower-case hex characters.</summary>
     public override string ToString()
     {

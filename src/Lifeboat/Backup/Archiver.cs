@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Lifeboat.Crypto;
+using Lifeboat.FileSystem;
+using Lifeboat.Snapshots;
+
+namespace Lifeboat.Backup;
+
+/// <summary>
+/// Backs up files and directories into a snapshot. Walks the source, reuses the parent snapshot's content for files
+/// whose size, mtime, ctime and inode are unchanged, streams everything else through the <see cref="BackupPipeline"/>,
+/// writes trees bottom-up, and writes the snapshot last, only after every pack and index it needs is durable.
+/// </summary>
+public sealed class Archiver(Repository.Repository repository, TimeProvider clock)
+{
+    /// <summary>
+    /// Runs a backup. Throws (and records no snapshot) when a source path is missing or the repository fails;
+    /// files that cannot be read are left out and listed in <see cref="BackupProgress.Errors"/>.
+    /// The repository's index must be loaded.
+    /// </summary>
+    public async Task<BackupResult> RunAsync(BackupOptions options, BackupProgress progress, CancellationToken cancellationToken)
+    {
+        var started = clock.GetUtcNow();
+        var stopwatch = Stopwatch.StartNew();
+        var paths = options.Paths.Select(NormalizeSourcePath).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (paths.Count == 0)
+        {
+            throw new ArgumentException("nothing to back up: name at least one path");
+        }
+        var excludes = new ExcludeMatcher(options.Excludes);
+        var (parentId, parent) = options.Force ? (null, null) : await FindParentAsync(options, paths, cancellationToken);
+        var trees = new TreeReader(repository);
+        var parentRoot = parent is null ? null : await trees.LoadAsync(parent.Tree, cancellationToken);
+
+        await using var pipeline = new BackupPipeline(repository, progress, options.Workers, cancellationToken);
+        var walker = new TreeWalker(repository, pipeline, trees, excludes, progress);
+        var rootTask = walker.ArchiveRootAsync(SourceTree.Build(paths), parentRoot);
+        if (await Task.WhenAny(rootTask, pipeline.Failure) != rootTask)
+        {
+            await pipeline.Failure;
+        }
+        var root = await rootTask;
+        await pipeline.CompleteAsync();
+
+        var snapshot = new Snapshot
+        {
+            Time = started,
+            Component = options.Component,
+            Host = options.Host,
+            Username = Environment.UserName,
+            Tags = options.Tags,
+            Paths = paths,
+            Tree = root.ToString(),
+            Parent = parentId?.ToString(),
+            Source = new Dictionary<string, string> { ["kind"] = "files" },
+            Summary = new BackupSummary
+            {
+                Files = walker.Files,
+                Directories = walker.Directories,
+                FilesRead = progress.FilesRead,
+                TotalBytes = walker.TotalBytes,
+                BytesRead = progress.BytesRead,
+                NewBytes = progress.NewBytes,
+                StoredBytes = progress.StoredBytes,
+                NewChunks = progress.NewChunks,
+                Seconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
+            },
+        };
+        var id = await repository.SaveSnapshotAsync(snapshot, cancellationToken);
+        return new BackupResult(id, snapshot, [.. progress.Errors]);
+    }
+
+    private async Task<(Digest?, Snapshot?)> FindParentAsync(BackupOptions options, List<string> paths, CancellationToken cancellationToken)
+    {
+        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken);
+        for (var i = snapshots.Count - 1; i >= 0; i--)
+        {
+            var (id, snapshot) = snapshots[i];
+            if (snapshot.Host == options.Host && snapshot.Component == options.Component && snapshot.Paths.SequenceEqual(paths))
+            {
+                return (id, snapshot);
+            }
+        }
+        return (null, null);
+    }
+
+    private static string NormalizeSourcePath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (full.Length > 1)
+        {
+            full = full.TrimEnd('/');
+        }
+        try
+        {
+            Posix.LStat(full);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new FileNotFoundException($"source path {full} does not exist", full);
+        }
+        return full;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Lifeboat.Crypto;
+using Lifeboat.Repository;
+
+namespace Lifeboat.Backup;
+
+/// <summary>
+/// The stages that turn file content into durable packs, connected by bounded channels so memory stays bounded
+/// whatever the input: reader (read, chunk, hash the file) → workers (ID, dedup, compress, encrypt, verify) →
+/// packer → uploaders (durable put, then index). Any stage's failure faults <see cref="Failure"/> and cancels the rest.
+/// </summary>
+internal sealed class BackupPipeline : IAsyncDisposable
+{
+    private const int ReadBufferSize = 8 * 1024 * 1024;
+    private const int Uploaders = 2;
+    private const int IndexFlushPacks = 256;
+
+    private readonly Repository.Repository _repository;
+    private readonly BackupProgress _progress;
+    private readonly CancellationTokenSource _cancel;
+    private readonly TaskCompletionSource _failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<PendingFile> _files = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(256) { SingleReader = true });
+    private readonly Channel<ChunkJob> _chunks;
+    private readonly Channel<SealedChunk> _sealed = Channel.CreateBounded<SealedChunk>(new BoundedChannelOptions(8) { SingleReader = true });
+    private readonly Channel<FinishedPack> _packs = Channel.CreateBounded<FinishedPack>(new BoundedChannelOptions(1) { SingleWriter = true });
+    private readonly Task _reader;
+    private readonly Task[] _workers;
+    private readonly Task _packer;
+    private readonly Task[] _uploaders;
+    private int _packsSinceFlush;
+
+    public BackupPipeline(Repository.Repository repository, BackupProgress progress, int workers, CancellationToken cancellationToken)
+    {
+        _repository = repository;
+        _progress = progress;
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _chunks = Channel.CreateBounded<ChunkJob>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
+        _reader = Stage(() => Task.Factory.StartNew(ReadFiles, _cancel.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        _workers = [.. Enumerable.Range(0, workers).Select(_ => Stage(() => Task.Run(ProcessChunksAsync)))];
+        _packer = Stage(() => Task.Run(PackAsync));
+        _uploaders = [.. Enumerable.Range(0, Uploaders).Select(_ => Stage(() => Task.Run(UploadAsync)))];
+    }
+
+    /// <summary>Completes with the first stage's exception; never completes successfully.</summary>
+    public Task Failure => _failure.Task;
+
+    /// <summary>Cancelled when any stage fails.</summary>
+    public CancellationToken Token => _cancel.Token;
+
+    /// <summary>Queues a file for reading.</summary>
+    public ValueTask QueueFileAsync(PendingFile file) => _files.Writer.WriteAsync(file, _cancel.Token);
+
+    /// <summary>Stores a tree chunk unless the repository already has it; returns its ID.</summary>
+    public async ValueTask<Digest> StoreTreeAsync(byte[] json)
+    {
+        var id = _repository.Key.IdOf(json);
+        if (_repository.Index.TryClaim(id))
+        {
+            var sealedChunk = _repository.Sealer.Seal(id, ChunkType.Tree, json);
+            _progress.NewChunk(json.Length);
+            await _sealed.Writer.WriteAsync(sealedChunk, _cancel.Token);
+        }
+        return id;
+    }
+
+    /// <summary>
+    /// Drains every stage after the last file and tree were queued, then writes the index for the new packs.
+    /// When this returns, everything queued is durable and indexed.
+    /// </summary>
+    public async Task CompleteAsync()
+    {
+        _files.Writer.TryComplete();
+        await _reader;
+        _chunks.Writer.TryComplete();
+        await Task.WhenAll(_workers);
+        _sealed.Writer.TryComplete();
+        await _packer;
+        await Task.WhenAll(_uploaders);
+        _progress.Stored(await _repository.FlushIndexAsync(_cancel.Token));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cancel.CancelAsync();
+        _files.Writer.TryComplete();
+        _chunks.Writer.TryComplete();
+        _sealed.Writer.TryComplete();
+        _packs.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll([_reader, .. _workers, _packer, .. _uploaders]);
+        }
+        catch (Exception)
+        {
+            // Already reported through Failure; disposal only waits for the stages to stop.
+        }
+        // Leftover claims of a failed run must not hide chunks from a later run in this process.
+        _repository.Index.ReleaseClaims();
+        _cancel.Dispose();
+    }
+
+    private Task Stage(Func<Task> start)
+    {
+        return Guard(start());
+
+        async Task Guard(Task task)
+        {
+            try
+            {
+                await task;
+            }
+            catch (Exception e)
+            {
+                _failure.TrySetException(e);
+                await _cancel.CancelAsync();
+                throw;
+            }
+        }
+    }
+
+    private void ReadFiles()
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
+        try
+        {
+            while (_files.Reader.WaitToReadAsync(_cancel.Token).AsTask().GetAwaiter().GetResult())
+            {
+                while (_files.Reader.TryRead(out var file))
+                {
+                    ReadFile(file, buffer);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void ReadFile(PendingFile file, byte[] buffer)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var chunker = _repository.Chunker;
+        var max = chunker.Parameters.MaxSize;
+        long size = 0;
+        var index = 0;
+        try
+        {
+            using var handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+            int filled = 0;
+            var eof = false;
+            while (true)
+            {
+                while (!eof && filled < buffer.Length)
+                {
+                    var read = RandomAccess.Read(handle, buffer.AsSpan(filled), size + filled);
+                    if (read == 0)
+                    {
+                        eof = true;
+                    }
+                    filled += read;
+                }
+                var start = 0;
+                while (filled - start >= max || (eof && filled > start))
+                {
+                    var length = chunker.NextChunkLength(buffer.AsSpan(start, filled - start));
+                    var data = buffer.AsSpan(start, length);
+                    sha.AppendData(data);
+                    var copy = ArrayPool<byte>.Shared.Rent(length);
+                    data.CopyTo(copy);
+                    file.ChunkQueued(index);
+                    WriteChunk(new ChunkJob(file, index++, copy, length));
+                    start += length;
+                }
+                size += start;
+                _progress.Read(start);
+                buffer.AsSpan(start, filled - start).CopyTo(buffer);
+                filled -= start;
+                if (eof && filled == 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _progress.Errors.Enqueue($"{file.Path}: {e.Message}");
+            file.Fail();
+            return;
+        }
+        _progress.FileRead();
+        file.Finish(Convert.ToHexStringLower(sha.GetHashAndReset()), size);
+    }
+
+    private void WriteChunk(ChunkJob job)
+    {
+        if (!_chunks.Writer.TryWrite(job))
+        {
+            _chunks.Writer.WriteAsync(job, _cancel.Token).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private async Task ProcessChunksAsync()
+    {
+        await foreach (var job in _chunks.Reader.ReadAllAsync(_cancel.Token))
+        {
+            Digest id;
+            try
+            {
+                id = _repository.Key.IdOf(job.Data);
+                if (_repository.Index.TryClaim(id))
+                {
+                    var sealedChunk = _repository.Sealer.Seal(id, ChunkType.Data, job.Data);
+                    _progress.NewChunk(job.Length);
+                    await _sealed.Writer.WriteAsync(sealedChunk, _cancel.Token);
+                }
+            }
+            finally
+            {
+                job.Release();
+            }
+            job.File.ChunkDone(job.Index, id);
+        }
+    }
+
+    private async Task PackAsync()
+    {
+        var builder = new PackBuilder(_repository.Config.PackSize);
+        await foreach (var chunk in _sealed.Reader.ReadAllAsync(_cancel.Token))
+        {
+            builder.Add(chunk);
+            if (builder.IsFull)
+            {
+                await _packs.Writer.WriteAsync(builder.Finish(_repository.Key.Box), _cancel.Token);
+            }
+        }
+        if (!builder.IsEmpty)
+        {
+            await _packs.Writer.WriteAsync(builder.Finish(_repository.Key.Box), _cancel.Token);
+        }
+        _packs.Writer.TryComplete();
+    }
+
+    private async Task UploadAsync()
+    {
+        await foreach (var pack in _packs.Reader.ReadAllAsync(_cancel.Token))
+        {
+            await _repository.StorePackAsync(pack, _cancel.Token);
+            _progress.Stored(pack.Bytes.Length);
+            if (Interlocked.Increment(ref _packsSinceFlush) % IndexFlushPacks == 0)
+            {
+                _progress.Stored(await _repository.FlushIndexAsync(_cancel.Token));
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Lifeboat.Crypto;
+using Lifeboat.Repository;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Restore;
+
+/// <summary>
+/// Writes one file: reads its chunks (adjacent chunks of one pack in a single ranged read), opens and verifies each,
+/// hashes the whole content, and renames the temporary file into place only when everything matches.
+/// </summary>
+internal sealed class FileRestorer(Repository.Repository repository, RestoreProgress progress)
+{
+    private const int MaxRangeBytes = 16 * 1024 * 1024;
+
+    /// <summary>Restores the file; returns null on success or the reason it was not restored.</summary>
+    public async Task<string?> RestoreAsync(RestoreItem item, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(item.TargetPath)!;
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(item.TargetPath)}.lifeboat-{Guid.NewGuid():N}");
+        try
+        {
+            var locations = Locate(item);
+            using (var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, item.Node.Size))
+            {
+                var (size, sha256) = await WriteContentAsync(handle, locations, cancellationToken);
+                if (size != item.Node.Size || !string.Equals(sha256, item.Node.Sha256, StringComparison.Ordinal))
+                {
+                    throw new CorruptObjectException($"restored content does not match the snapshot (size {size} vs {item.Node.Size}, or SHA-256 differs)");
+                }
+            }
+            Metadata.Apply(temporary, item.Node, isSymlink: false);
+            File.Move(temporary, item.TargetPath, overwrite: true);
+            progress.FileDone();
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            return e.Message;
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private List<ChunkLocation> Locate(RestoreItem item)
+    {
+        var content = item.Node.Content ?? [];
+        var locations = new List<ChunkLocation>(content.Count);
+        foreach (var hex in content)
+        {
+            if (!Digest.TryParse(hex, out var id) || !repository.Index.TryGet(id, out var location))
+            {
+                throw new CorruptObjectException($"chunk {hex[..Math.Min(8, hex.Length)]} is missing from the repository");
+            }
+            locations.Add(location);
+        }
+        return locations;
+    }
+
+    private async Task<(long, string)> WriteContentAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle,
+        List<ChunkLocation> locations, CancellationToken cancellationToken)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var pool = ArrayPool<byte>.Shared;
+        long written = 0;
+        var i = 0;
+        while (i < locations.Count)
+        {
+            // Extend the range over chunks that follow one another in the same pack.
+            var first = locations[i];
+            var end = i + 1;
+            long rangeLength = first.Entry.StoredLength;
+            while (end < locations.Count && locations[end].Pack == first.Pack
+                && locations[end].Entry.Offset == first.Entry.Offset + rangeLength
+                && rangeLength + locations[end].Entry.StoredLength <= MaxRangeBytes)
+            {
+                rangeLength += locations[end].Entry.StoredLength;
+                end++;
+            }
+            var stored = pool.Rent((int)rangeLength);
+            try
+            {
+                await repository.Store.ReadAtAsync(new BlobName(BlobKind.Pack, first.Pack.ToString()), first.Entry.Offset,
+                    stored.AsMemory(0, (int)rangeLength), cancellationToken);
+                for (var k = i; k < end; k++)
+                {
+                    var entry = locations[k].Entry;
+                    var plain = pool.Rent((int)entry.RawLength);
+                    try
+                    {
+                        var at = (int)(entry.Offset - first.Entry.Offset);
+                        repository.Sealer.Open(entry, stored.AsSpan(at, (int)entry.StoredLength), plain);
+                        var data = plain.AsMemory(0, (int)entry.RawLength);
+                        sha.AppendData(data.Span);
+                        await RandomAccess.WriteAsync(handle, data, written, cancellationToken);
+                        written += data.Length;
+                        progress.Wrote(data.Length);
+                    }
+                    finally
+                    {
+                        pool.Return(plain);
+                    }
+                }
+            }
+            finally
+            {
+                pool.Return(stored);
+            }
+            i = end;
+        }
+        return (written, Convert.ToHexStringLower(sha.GetHashAndReset()));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The original failure is what the caller reports; a leftover temporary name is never a final name.
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using Lifeboat.Crypto;
+using Lifeboat.FileSystem;
+using Lifeboat.Snapshots;
+
+namespace Lifeboat.Restore;
+
+/// <summary>
+/// Restores a snapshot (or sub-paths of it) into a directory. Files are written in pack order, under a temporary
+/// name, with every chunk's ID and the whole file's SHA-256 checked; only a verified file is renamed to its final
+/// name. A damaged file is reported and skipped; the others are still restored. Ownership is restored when running
+/// as root; modes and mtimes always; hard links are recreated between restored paths.
+/// </summary>
+public sealed class Restorer(Repository.Repository repository)
+{
+    /// <summary>Restores; the repository's index must be loaded. Per-file failures are in the result, not thrown.</summary>
+    public async Task<RestoreResult> RunAsync(Snapshot snapshot, RestoreOptions options, RestoreProgress progress, CancellationToken cancellationToken)
+    {
+        var target = Path.GetFullPath(options.Target);
+        var includes = options.Includes.Select(p => "/" + p.Trim('/')).Select(p => p == "/" ? "" : p).ToList();
+        var items = await PlanAsync(snapshot, target, includes, cancellationToken);
+        if (includes.Count > 0 && items.Count == 0)
+        {
+            throw new ArgumentException($"the snapshot holds nothing at {string.Join(", ", options.Includes)}");
+        }
+        var errors = new ConcurrentBag<RestoreError>();
+        Directory.CreateDirectory(target);
+        var directories = items.Where(i => i.Node.Type == TreeNode.Directory).ToList();
+        foreach (var directory in directories)
+        {
+            Directory.CreateDirectory(directory.TargetPath);
+        }
+
+        var files = items.Where(i => i.Node.Type == TreeNode.File).ToList();
+        var (primaries, links) = SplitHardLinks(files);
+        progress.Planned(files.Count, primaries.Sum(f => f.Node.Size));
+        var writer = new FileRestorer(repository, progress);
+        var ordered = primaries.OrderBy(FirstChunkPosition).ToList();
+        await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
+            async (item, ct) =>
+            {
+                var error = await writer.RestoreAsync(item, ct);
+                if (error is not null)
+                {
+                    errors.Add(new RestoreError(item.SnapshotPath, error));
+                }
+            });
+
+        foreach (var (link, primary) in links)
+        {
+            TryStep(errors, link, () =>
+            {
+                if (!File.Exists(primary.TargetPath))
+                {
+                    throw new IOException($"its hard-link partner {primary.SnapshotPath} was not restored");
+                }
+                File.Delete(link.TargetPath);
+                Posix.Link(primary.TargetPath, link.TargetPath);
+                progress.FileDone();
+            });
+        }
+        foreach (var symlink in items.Where(i => i.Node.Type == TreeNode.Symlink))
+        {
+            TryStep(errors, symlink, () =>
+            {
+                if (File.Exists(symlink.TargetPath) || Directory.Exists(symlink.TargetPath) || IsDanglingLink(symlink.TargetPath))
+                {
+                    File.Delete(symlink.TargetPath);
+                }
+                File.CreateSymbolicLink(symlink.TargetPath, symlink.Node.Target ?? "");
+                Metadata.Apply(symlink.TargetPath, symlink.Node, isSymlink: true);
+            });
+        }
+        // Deepest first, so setting a directory's mtime is not undone by writing into it.
+        foreach (var directory in directories.OrderByDescending(d => d.TargetPath.Length))
+        {
+            TryStep(errors, directory, () => Metadata.Apply(directory.TargetPath, directory.Node, isSymlink: false));
+        }
+        return new RestoreResult(files.Count, directories.Count, progress.BytesWritten,
+            [.. errors.OrderBy(e => e.Path, StringComparer.Ordinal)]);
+    }
+
+    private async Task<List<RestoreItem>> PlanAsync(Snapshot snapshot, string target, List<string> includes, CancellationToken cancellationToken)
+    {
+        var items = new List<RestoreItem>();
+        var trees = new TreeReader(repository);
+        await trees.WalkAsync(TreeReader.ParseId(snapshot.Tree), "/", (path, node) =>
+        {
+            if (includes.Count == 0 || includes.Any(i => i == "" || path == i || path.StartsWith(i + "/", StringComparison.Ordinal)
+                || (node.Type == TreeNode.Directory && i.StartsWith(path + "/", StringComparison.Ordinal))))
+            {
+                items.Add(new RestoreItem(path, target + path, node));
+            }
+            return Task.CompletedTask;
+        }, cancellationToken);
+        return items;
+    }
+
+    private static (List<RestoreItem>, List<(RestoreItem Link, RestoreItem Primary)>) SplitHardLinks(List<RestoreItem> files)
+    {
+        var primaries = new List<RestoreItem>();
+        var links = new List<(RestoreItem, RestoreItem)>();
+        var seen = new Dictionary<(ulong, ulong), RestoreItem>();
+        foreach (var file in files)
+        {
+            if (file.Node.Links > 1 && file.Node.Inode != 0)
+            {
+                var key = (file.Node.Device, file.Node.Inode);
+                if (seen.TryGetValue(key, out var primary) && primary.Node.Sha256 == file.Node.Sha256)
+                {
+                    links.Add((file, primary));
+                    continue;
+                }
+                seen.TryAdd(key, file);
+            }
+            primaries.Add(file);
+        }
+        return (primaries, links);
+    }
+
+    private (Digest, long) FirstChunkPosition(RestoreItem item)
+    {
+        if (item.Node.Content is { Count: > 0 } content && Digest.TryParse(content[0], out var id)
+            && repository.Index.TryGet(id, out var location))
+        {
+            return (location.Pack, location.Entry.Offset);
+        }
+        return (default, 0);
+    }
+
+    private static bool IsDanglingLink(string path) => new FileInfo(path).LinkTarget is not null;
+
+    private static void TryStep(ConcurrentBag<RestoreError> errors, RestoreItem item, Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add(new RestoreError(item.SnapshotPath, e.Message));
+        }
+    }
+}

@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using Lifeboat.Crypto;
+using Lifeboat.Repository;
+using Lifeboat.Snapshots;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Check;
+
+/// <summary>
+/// Verifies a repository: every index readable, every indexed pack present with a plausible size, every snapshot
+/// and tree readable, every file's chunks indexed; with <see cref="CheckOptions.ReadData"/>, every selected pack's
+/// bytes match its name and every chunk in it decrypts, decompresses and matches its ID. Damage is reported with
+/// the snapshots and files it affects, never thrown; only a failing store (a listing or read error that is not
+/// damage) throws.
+/// </summary>
+public sealed class Checker(Repository.Repository repository)
+{
+    private readonly ConcurrentQueue<string> _errors = new();
+    private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly ConcurrentDictionary<Digest, string> _badChunks = new();
+
+    /// <summary>Runs the check. Uses the repository's index, which must be empty (the checker loads it tolerantly).</summary>
+    public async Task<CheckReport> RunAsync(CheckOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        progress?.Report("loading indexes");
+        await LoadIndexesAsync(cancellationToken);
+        progress?.Report("listing packs");
+        var stored = new Dictionary<Digest, long>();
+        await foreach (var info in repository.Store.ListAsync(BlobKind.Pack, cancellationToken))
+        {
+            if (Digest.TryParse(info.Name.Name, out var id))
+            {
+                stored[id] = info.Size;
+            }
+            else
+            {
+                _warnings.Enqueue($"{info.Name} is not a pack name; ignored");
+            }
+        }
+        var indexed = repository.Index.EntriesByPack();
+        CheckPackPresence(indexed, stored);
+
+        var packsRead = 0;
+        long chunksRead = 0;
+        if (options.ReadData)
+        {
+            var selected = SelectPacks(indexed.Keys.Where(stored.ContainsKey), options.SubsetPercent);
+            var done = 0;
+            await Parallel.ForEachAsync(selected, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
+                async (pack, ct) =>
+                {
+                    Interlocked.Add(ref chunksRead, await ReadPackAsync(pack, indexed[pack], ct));
+                    progress?.Report($"read {Interlocked.Increment(ref done)}/{selected.Count} packs");
+                });
+            packsRead = selected.Count;
+        }
+
+        progress?.Report("checking snapshots");
+        var (snapshotCount, damaged) = await CheckSnapshotsAsync(cancellationToken);
+        return new CheckReport
+        {
+            Errors = [.. _errors],
+            Warnings = [.. _warnings],
+            Damaged = damaged,
+            Snapshots = snapshotCount,
+            Packs = stored.Count,
+            PacksRead = packsRead,
+            ChunksRead = chunksRead,
+        };
+    }
+
+    private async Task LoadIndexesAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var info in repository.Store.ListAsync(BlobKind.Index, cancellationToken))
+        {
+            try
+            {
+                foreach (var pack in (await repository.ReadIndexFileAsync(info.Name, cancellationToken)).Packs)
+                {
+                    repository.Index.AddPack(pack.Pack, pack.Entries);
+                }
+            }
+            catch (CorruptObjectException e)
+            {
+                _errors.Enqueue($"{e.Message}; run 'lifeboat repair index' to rebuild the index from the packs");
+            }
+        }
+    }
+
+    private void CheckPackPresence(Dictionary<Digest, List<PackEntry>> indexed, Dictionary<Digest, long> stored)
+    {
+        foreach (var (pack, entries) in indexed)
+        {
+            if (!stored.TryGetValue(pack, out var size))
+            {
+                _errors.Enqueue($"pack {pack.Short} is missing ({entries.Count} chunks lost)");
+                MarkBad(entries, $"its pack {pack.Short} is missing");
+                continue;
+            }
+            var end = entries.Count == 0 ? 0 : entries.Max(e => (long)e.Offset + e.StoredLength);
+            if (end + PackHeader.TrailerSize > size)
+            {
+                _errors.Enqueue($"pack {pack.Short} is truncated: {size} bytes, but its chunks need at least {end + PackHeader.TrailerSize}");
+                MarkBad(entries.Where(e => e.Offset + e.StoredLength > size - PackHeader.TrailerSize), $"its pack {pack.Short} is truncated");
+            }
+        }
+        foreach (var pack in stored.Keys.Where(p => !indexed.ContainsKey(p)))
+        {
+            _warnings.Enqueue($"pack {pack.Short} is not in any index (left by an interrupted backup; 'lifeboat repair index' adds it)");
+        }
+    }
+
+    private static List<Digest> SelectPacks(IEnumerable<Digest> packs, double percent)
+    {
+        var all = packs.ToList();
+        if (percent >= 100)
+        {
+            return all;
+        }
+        var count = (int)Math.Ceiling(all.Count * percent / 100);
+        return [.. all.OrderBy(_ => Random.Shared.Next()).Take(count)];
+    }
+
+    private async Task<long> ReadPackAsync(Digest pack, List<PackEntry> indexedEntries, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await repository.Store.GetAsync(new BlobName(BlobKind.Pack, pack.ToString()), cancellationToken);
+        }
+        catch (BlobNotFoundException)
+        {
+            _errors.Enqueue($"pack {pack.Short} vanished while checking");
+            MarkBad(indexedEntries, $"its pack {pack.Short} is missing");
+            return 0;
+        }
+        if (Digest.Sha256(bytes) != pack)
+        {
+            _errors.Enqueue($"pack {pack.Short} does not match its name's hash: its bytes were altered or truncated");
+        }
+        List<PackEntry> header;
+        try
+        {
+            var headerLength = PackHeader.ReadTrailer(bytes.AsSpan(bytes.Length - PackHeader.TrailerSize), bytes.Length);
+            header = PackHeader.Parse(bytes.AsSpan(bytes.Length - PackHeader.TrailerSize - headerLength, headerLength), bytes.Length, repository.Key.Box);
+        }
+        catch (Exception e) when (e is CorruptObjectException or ArgumentOutOfRangeException)
+        {
+            _errors.Enqueue($"pack {pack.Short} has a damaged header: {e.Message}");
+            header = [];
+        }
+        var inHeader = header.Select(e => e.Id).ToHashSet();
+        foreach (var entry in indexedEntries.Where(e => !inHeader.Contains(e.Id)))
+        {
+            _errors.Enqueue($"chunk {entry.Id.Short} is indexed in pack {pack.Short} but its header does not list it");
+        }
+        long verified = 0;
+        foreach (var entry in indexedEntries)
+        {
+            try
+            {
+                if (entry.Offset + (long)entry.StoredLength > bytes.Length)
+                {
+                    throw new CorruptObjectException("it lies past the end of the pack");
+                }
+                var plain = System.Buffers.ArrayPool<byte>.Shared.Rent((int)entry.RawLength);
+                try
+                {
+                    repository.Sealer.Open(entry, bytes.AsSpan((int)entry.Offset, (int)entry.StoredLength), plain);
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(plain);
+                }
+                verified++;
+            }
+            catch (CorruptObjectException e)
+            {
+                _errors.Enqueue($"chunk {entry.Id.Short} in pack {pack.Short} is damaged: {e.Message}");
+                _badChunks[entry.Id] = $"chunk {entry.Id.Short} is damaged";
+            }
+        }
+        return verified;
+    }
+
+    private async Task<(int, IReadOnlyDictionary<string, IReadOnlyList<string>>)> CheckSnapshotsAsync(CancellationToken cancellationToken)
+    {
+        var damaged = new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var ids = new List<Digest>();
+        await foreach (var info in repository.Store.ListAsync(BlobKind.Snapshot, cancellationToken))
+        {
+            ids.Add(Repository.Repository.ParseName(info.Name));
+        }
+        var trees = new TreeReader(repository);
+        foreach (var id in ids)
+        {
+            Snapshot snapshot;
+            try
+            {
+                snapshot = await repository.LoadSnapshotAsync(id, cancellationToken);
+            }
+            catch (CorruptObjectException e)
+            {
+                _errors.Enqueue(e.Message);
+                damaged[id.Short] = ["(the snapshot itself is unreadable)"];
+                continue;
+            }
+            var affected = new List<string>();
+            await CheckTreeAsync(trees, snapshot.Tree, "/", affected, cancellationToken);
+            if (affected.Count > 0)
+            {
+                damaged[id.Short] = affected;
+                _errors.Enqueue($"snapshot {id.Short} ({snapshot.Time:yyyy-MM-dd HH:mm:ss}, {string.Join(", ", snapshot.Paths)}): {affected.Count} damaged files or trees");
+            }
+        }
+        return (ids.Count, damaged);
+    }
+
+    private async Task CheckTreeAsync(TreeReader trees, string? treeId, string path, List<string> affected, CancellationToken cancellationToken)
+    {
+        Tree tree;
+        try
+        {
+            var id = TreeReader.ParseId(treeId);
+            if (_badChunks.TryGetValue(id, out var reason))
+            {
+                throw new CorruptObjectException(reason);
+            }
+            tree = await trees.LoadAsync(id, cancellationToken);
+        }
+        catch (CorruptObjectException e)
+        {
+            affected.Add($"{path} (directory listing: {e.Message})");
+            return;
+        }
+        foreach (var node in tree.Nodes)
+        {
+            var nodePath = path == "/" ? "/" + node.Name : path + "/" + node.Name;
+            if (node.Type == TreeNode.Directory)
+            {
+                await CheckTreeAsync(trees, node.Subtree, nodePath, affected, cancellationToken);
+            }
+            else if (node.Type == TreeNode.File)
+            {
+                var problem = ContentProblem(node);
+                if (problem is not null)
+                {
+                    affected.Add($"{nodePath} ({problem})");
+                }
+            }
+        }
+    }
+
+    private string? ContentProblem(TreeNode node)
+    {
+        foreach (var hex in node.Content ?? [])
+        {
+            if (!Digest.TryParse(hex, out var id))
+            {
+                return "invalid chunk ID";
+            }
+            if (_badChunks.TryGetValue(id, out var reason))
+            {
+                return reason;
+            }
+            if (!repository.Index.Contains(id))
+            {
+                return $"chunk {id.Short} is missing";
+            }
+        }
+        return null;
+    }
+
+    private void MarkBad(IEnumerable<PackEntry> entries, string reason)
+    {
+        foreach (var entry in entries)
+        {
+            _badChunks[entry.Id] = reason;
+        }
+    }
+}

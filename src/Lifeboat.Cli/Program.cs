@@ -1,1 +1,36 @@
-namespace Lifeboat.Cli; public static class Program { public static int Main(string[] a) => 0; }
+using System.CommandLine;
+using Lifeboat.Cli.Commands;
+
+namespace Lifeboat.Cli;
+
+/// <summary>The <c>lifeboat</c> command line.</summary>
+public static class Program
+{
+    /// <summary>Builds the root command with every subcommand.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Lifeboat: encrypted, deduplicated backups with restores that are proven")
+        {
+            GlobalOptions.Repo, GlobalOptions.PasswordFile, GlobalOptions.Json, GlobalOptions.Quiet,
+            InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), LsCommand.Create(),
+            RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), DemoCommand.Create(),
+        };
+        return root;
+    }
+
+    /// <summary>Runs the command line; returns the exit code (see <see cref="ExitCodes"/>).</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"lifeboat: {error.Message}");
+            }
+            await Console.Error.WriteLineAsync("run 'lifeboat --help' for usage");
+            return ExitCodes.Usage;
+        }
+        return await parse.InvokeAsync();
+    }
+}

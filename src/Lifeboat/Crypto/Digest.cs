@@ -8,7 +8,7 @@ namespace Lifeboat.Crypto;
 /// content) or an object's name (SHA-256 of its stored bytes). Four integers, so the in-memory index holds no arrays.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public readonly record struct Digest(ulong A, ulong B, ulong C, ulong D)
+public readonly record struct Digest(ulong A, ulong B, ulong C, ulong D) : IComparable<Digest>
 {
     /// <summary>The length of an ID in bytes.</summary>
     public const int Size = 32;
@@ -71,6 +71,15 @@ public readonly record struct Digest(ulong A, ulong B, ulong C, ulong D)
         Span<byte> hash = stackalloc byte[Size];
         System.Security.Cryptography.SHA256.HashData(data, hash);
         return Read(hash);
+    }
+
+    /// <summary>Orders as the big-endian bytes (and so the hex names) do.</summary>
+    public int CompareTo(Digest other)
+    {
+        var order = A.CompareTo(other.A);
+        if (order == 0) order = B.CompareTo(other.B);
+        if (order == 0) order = C.CompareTo(other.C);
+        return order != 0 ? order : D.CompareTo(other.D);
     }
 
     /// <summary>The first eight hex characters, for messages.</summary>

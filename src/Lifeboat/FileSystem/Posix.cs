@@ -14,7 +14,7 @@ namespace Lifeboat.FileSystem;
 /// and carries the system's description of the error.
 /// </remarks>
 [SupportedOSPlatform("linux")]
-internal static partial class Posix
+public static partial class Posix
 {
     private const string LibraryName = "libc.so.6";
 

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Text.Json;
+using Lifeboat.Crypto;
+using Lifeboat.Repository;
+using Lifeboat.Snapshots;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Cli;
+
+/// <summary>What every command needs from the command line: the repository, the password, the output mode.</summary>
+public sealed class CommandContext(ParseResult parse)
+{
+    private static readonly JsonSerializerOptions JsonOutput = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>The parsed command line.</summary>
+    public ParseResult Parse { get; } = parse;
+
+    /// <summary>Whether to print JSON.</summary>
+    public bool Json => Parse.GetValue(GlobalOptions.Json);
+
+    /// <summary>Whether to show live progress: on a terminal, and not in JSON or quiet mode.</summary>
+    public bool ShowProgress => !Json && !Parse.GetValue(GlobalOptions.Quiet) && !Console.IsErrorRedirected;
+
+    /// <summary>The repository location from --repo or $LIFEBOAT_REPOSITORY.</summary>
+    public string RepositoryLocation
+    {
+        get
+        {
+            var location = Parse.GetValue(GlobalOptions.Repo) ?? Environment.GetEnvironmentVariable("LIFEBOAT_REPOSITORY");
+            if (string.IsNullOrWhiteSpace(location))
+            {
+                throw new UsageException("no repository given: pass --repo DIR or set LIFEBOAT_REPOSITORY");
+            }
+            return location;
+        }
+    }
+
+    /// <summary>The store at the repository location.</summary>
+    public IBlobStore OpenStore() => new LocalBlobStore(Path.GetFullPath(RepositoryLocation));
+
+    /// <summary>Opens the repository with the password, optionally loading its index.</summary>
+    public async Task<Repository.Repository> OpenRepositoryAsync(bool loadIndex, CancellationToken cancellationToken)
+    {
+        var store = OpenStore();
+        if (!await Repository.Repository.ExistsAsync(store, cancellationToken))
+        {
+            throw new RepositoryNotFoundException($"{store.Location} is not a Lifeboat repository (no config); create one with 'lifeboat init'");
+        }
+        var repository = await Repository.Repository.OpenAsync(store, PasswordSource.Read(Parse, confirm: false), cancellationToken);
+        if (loadIndex)
+        {
+            await repository.LoadIndexAsync(cancellationToken);
+        }
+        return repository;
+    }
+
+    /// <summary>
+    /// Finds a snapshot by "latest" (newest, optionally only those with the given host and paths) or by a unique
+    /// prefix of its ID.
+    /// </summary>
+    public static async Task<(Digest Id, Snapshot Snapshot)> FindSnapshotAsync(Repository.Repository repository, string name,
+        string? host, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken);
+        if (name == "latest")
+        {
+            var candidates = snapshots.Where(s => (host is null || s.Snapshot.Host == host)
+                && paths.All(p => s.Snapshot.Paths.Contains(Path.GetFullPath(p).TrimEnd('/')))).ToList();
+            return candidates.Count > 0 ? candidates[^1] : throw new UsageException("the repository holds no snapshot that matches 'latest'");
+        }
+        var matches = snapshots.Where(s => s.Id.ToString().StartsWith(name.ToLowerInvariant(), StringComparison.Ordinal)).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new UsageException($"no snapshot has an ID starting with '{name}'; 'lifeboat snapshots' lists them"),
+            _ => throw new UsageException($"'{name}' matches {matches.Count} snapshots; give more characters of the ID"),
+        };
+    }
+
+    /// <summary>Writes an object as JSON on stdout.</summary>
+    public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOutput));
+}

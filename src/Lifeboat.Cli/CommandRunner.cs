@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using Lifeboat.Crypto;
+using Lifeboat.Repository;
+
+namespace Lifeboat.Cli;
+
+/// <summary>
+/// Runs a command body and turns every failure into a clear message on stderr and a documented exit code.
+/// Nothing is swallowed: an unexpected exception still ends the run with a non-zero code and its message.
+/// </summary>
+public static class CommandRunner
+{
+    /// <summary>Binds a command's body with error handling.</summary>
+    public static void SetBody(this Command command, Func<CommandContext, CancellationToken, Task<int>> body) =>
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, body, cancellationToken));
+
+    private static async Task<int> RunAsync(ParseResult parse, Func<CommandContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body(new CommandContext(parse), cancellationToken);
+        }
+        catch (Exception e)
+        {
+            var (code, message) = Classify(e, cancellationToken);
+            await Console.Error.WriteLineAsync($"lifeboat: {message}");
+            return code;
+        }
+    }
+
+    /// <summary>Maps an exception to an exit code and a message that says what to do next.</summary>
+    public static (int Code, string Message) Classify(Exception e, CancellationToken cancellationToken) => e switch
+    {
+        OperationCanceledException when cancellationToken.IsCancellationRequested => (ExitCodes.Interrupted, "interrupted; nothing was committed by the unfinished step"),
+        WrongPasswordException => (ExitCodes.WrongPassword, e.Message),
+        RepositoryNotFoundException => (ExitCodes.NoRepository, e.Message),
+        UsageException or ArgumentException => (ExitCodes.Usage, e.Message),
+        CorruptObjectException => (ExitCodes.Failure, $"repository data is damaged: {e.Message}; run 'lifeboat check' for a full report"),
+        RepositoryExistsException => (ExitCodes.Failure, e.Message),
+        FileNotFoundException or DirectoryNotFoundException => (ExitCodes.Failure, e.Message),
+        IOException when e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) =>
+            (ExitCodes.Failure, $"{e.Message}: the disk is full; nothing was recorded, free space and run again"),
+        IOException or UnauthorizedAccessException or CryptographicException => (ExitCodes.Failure, e.Message),
+        InvalidOperationException => (ExitCodes.Failure, e.Message),
+        _ => (ExitCodes.Failure, $"unexpected error: {e}"),
+    };
+}

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Lifeboat.Backup;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary><c>lifeboat backup PATH...</c>: backs up files and directories into a new snapshot.</summary>
+public static class BackupCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var paths = new Argument<string[]>("paths") { Description = "Files and directories to back up", Arity = ArgumentArity.OneOrMore };
+        var tags = new Option<string[]>("--tag") { Description = "Tag the snapshot (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var excludes = new Option<string[]>("--exclude", "-e") { Description = "Leave out paths matching a glob (repeatable; * ** ?)" };
+        var excludeFile = new Option<string?>("--exclude-file") { Description = "Read exclude patterns from a file, one per line" };
+        var host = new Option<string?>("--host") { Description = "Host name to record (default: this machine's)" };
+        var force = new Option<bool>("--force") { Description = "Read every file again, ignoring the parent snapshot" };
+        var command = new Command("backup", "Back up files and directories into a new snapshot")
+        {
+            paths, tags, excludes, excludeFile, host, force,
+        };
+        command.SetBody(async (context, ct) =>
+        {
+            var patterns = (context.Parse.GetValue(excludes) ?? []).ToList();
+            if (context.Parse.GetValue(excludeFile) is { } file)
+            {
+                patterns.AddRange(File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')));
+            }
+            var options = new BackupOptions
+            {
+                Paths = context.Parse.GetValue(paths) ?? [],
+                Tags = context.Parse.GetValue(tags) ?? [],
+                Excludes = patterns,
+                Host = context.Parse.GetValue(host) ?? Environment.MachineName,
+                Force = context.Parse.GetValue(force),
+            };
+            var repository = await context.OpenRepositoryAsync(loadIndex: true, ct);
+            var progress = new BackupProgress();
+            var stopwatch = Stopwatch.StartNew();
+            if (context.ShowProgress)
+            {
+                _ = Task.Run(() => SourceScanner.Scan(options.Paths, new ExcludeMatcher(patterns), progress, ct), ct);
+            }
+            var result = await ProgressDisplay.RunAsync(context.ShowProgress, "backup",
+                () => new Archiver(repository, TimeProvider.System).RunAsync(options, progress, ct),
+                () => new ProgressDisplay.Sample($"{progress.FilesSeen} files, {Size.Format(progress.NewBytes)} new", progress.BytesRead,
+                    progress.BytesTotal > 0 ? progress.BytesTotal : 0));
+            Report(context, result, stopwatch.Elapsed);
+            return result.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Incomplete;
+        });
+        return command;
+    }
+
+    private static void Report(CommandContext context, BackupResult result, TimeSpan elapsed)
+    {
+        var summary = result.Snapshot.Summary!;
+        if (context.Json)
+        {
+            CommandContext.WriteJson(new { snapshot = result.Id.ToString(), summary, errors = result.Errors });
+            return;
+        }
+        foreach (var error in result.Errors)
+        {
+            Console.Error.WriteLine($"lifeboat: left out {error}");
+        }
+        Console.WriteLine($"snapshot {result.Id.Short} saved: {summary.Files} files, {summary.Directories} directories, {Size.Format(summary.TotalBytes)}");
+        Console.WriteLine($"  read {summary.FilesRead} files ({Size.Format(summary.BytesRead)}), {Size.Format(summary.NewBytes)} new, {Size.Format(summary.StoredBytes)} stored");
+        Console.WriteLine($"  {elapsed.TotalSeconds:0.00} s, {Size.Rate(summary.BytesRead, elapsed)}");
+        if (result.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"lifeboat: {result.Errors.Count} files could not be read and are not in the snapshot (exit code 3)");
+        }
+    }
+}

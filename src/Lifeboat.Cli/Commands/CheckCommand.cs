@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using Lifeboat.Check;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary><c>lifeboat check [--read-data [--subset N%]]</c>: verifies the repository.</summary>
+public static class CheckCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var readData = new Option<bool>("--read-data") { Description = "Read all packs and verify every chunk" };
+        var subset = new Option<string?>("--subset") { Description = "With --read-data: read only this share of packs, e.g. 10%" };
+        var command = new Command("check", "Verify the repository's structure and, with --read-data, its data") { readData, subset };
+        command.SetBody(async (context, ct) =>
+        {
+            var options = new CheckOptions
+            {
+                ReadData = context.Parse.GetValue(readData) || context.Parse.GetValue(subset) is not null,
+                SubsetPercent = ParseSubset(context.Parse.GetValue(subset)),
+            };
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, ct);
+            var stage = "";
+            var report = await ProgressDisplay.RunAsync(context.ShowProgress, "check",
+                () => new Checker(repository).RunAsync(options, new Progress<string>(s => stage = s), ct),
+                () => new ProgressDisplay.Sample(stage, 0, 0));
+            if (context.Json)
+            {
+                CommandContext.WriteJson(report);
+            }
+            else
+            {
+                Print(report);
+            }
+            return report.IsClean ? ExitCodes.Success : ExitCodes.Damaged;
+        });
+        return command;
+    }
+
+    private static double ParseSubset(string? text)
+    {
+        if (text is null)
+        {
+            return 100;
+        }
+        if (double.TryParse(text.TrimEnd('%'), NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) && percent > 0 && percent <= 100)
+        {
+            return percent;
+        }
+        throw new UsageException($"--subset takes a percentage between 0 and 100, such as 10%, not '{text}'");
+    }
+
+    private static void Print(CheckReport report)
+    {
+        foreach (var warning in report.Warnings)
+        {
+            Console.WriteLine($"warning: {warning}");
+        }
+        foreach (var error in report.Errors)
+        {
+            Console.WriteLine($"error: {error}");
+        }
+        foreach (var (snapshot, paths) in report.Damaged)
+        {
+            Console.WriteLine($"snapshot {snapshot} cannot be fully restored:");
+            foreach (var path in paths)
+            {
+                Console.WriteLine($"  {path}");
+            }
+        }
+        Console.WriteLine($"{report.Snapshots} snapshots, {report.Packs} packs" +
+            (report.PacksRead > 0 ? $", {report.PacksRead} packs and {report.ChunksRead} chunks read and verified" : ""));
+        Console.WriteLine(report.IsClean ? "no errors were found" : $"{report.Errors.Count} errors found (exit code 4)");
+    }
+}

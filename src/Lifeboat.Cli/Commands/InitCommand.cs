@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Lifeboat.Chunking;
+using Lifeboat.Repository;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary><c>lifeboat init</c>: creates a repository.</summary>
+public static class InitCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var compression = new Option<int>("--compression-level")
+        {
+            Description = "zstd level for new data, 0 to store uncompressed (default 3)",
+            DefaultValueFactory = _ => 3,
+        };
+        var command = new Command("init", "Create a new encrypted repository") { compression };
+        command.SetBody(async (context, ct) =>
+        {
+            var level = context.Parse.GetValue(compression);
+            if (level is < 0 or > 19)
+            {
+                throw new UsageException("--compression-level must be between 0 and 19");
+            }
+            var root = Path.GetFullPath(context.RepositoryLocation);
+            if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any()
+                && !await Repository.Repository.ExistsAsync(new LocalBlobStore(root), ct))
+            {
+                throw new RepositoryExistsException($"{root} exists and is not empty; choose an empty or new directory");
+            }
+            var password = PasswordSource.Read(context.Parse, confirm: true);
+            var store = LocalBlobStore.Create(root);
+            var config = RepositoryConfig.Create(ChunkerParameters.Default, level, 16 * 1024 * 1024);
+            var repository = await Repository.Repository.InitAsync(store, password, config, ct);
+            if (context.Json)
+            {
+                CommandContext.WriteJson(new { repository = root, id = config.Id, key = repository.KeyName.ToString() });
+            }
+            else
+            {
+                Console.WriteLine($"created repository {config.Id[..8]} at {root}");
+                Console.WriteLine("keep the password safe: without it the data cannot be restored");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary><c>lifeboat snapshots</c>: lists snapshots, oldest first.</summary>
+public static class SnapshotsCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("snapshots", "List snapshots, oldest first");
+        command.SetBody(async (context, ct) =>
+        {
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, ct);
+            var snapshots = await repository.LoadSnapshotsAsync(ct);
+            if (context.Json)
+            {
+                CommandContext.WriteJson(snapshots.Select(s => new { id = s.Id.ToString(), snapshot = s.Snapshot }));
+                return ExitCodes.Success;
+            }
+            Console.WriteLine($"{"ID",-8}  {"Time",-19}  {"Host",-16}  {"Component",-10}  {"Size",10}  Tags / Paths");
+            foreach (var (id, s) in snapshots)
+            {
+                var size = Size.Format(s.Summary?.TotalBytes ?? 0);
+                var tags = s.Tags.Count > 0 ? "[" + string.Join(",", s.Tags) + "] " : "";
+                Console.WriteLine($"{id.Short,-8}  {s.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {Truncate(s.Host, 16),-16}  {Truncate(s.Component, 10),-10}  {size,10}  {tags}{string.Join(" ", s.Paths)}");
+            }
+            Console.WriteLine($"{snapshots.Count} snapshots");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
+}

@@ -1,0 +1,22 @@
+namespace Lifeboat.Cli;
+
+/// <summary>Process exit codes; documented in docs/cli.md. Scripts and the plan runner rely on them.</summary>
+public static class ExitCodes
+{
+    /// <summary>Everything worked.</summary>
+    public const int Success = 0;
+    /// <summary>The command failed; nothing was committed (no snapshot recorded, nothing overwritten).</summary>
+    public const int Failure = 1;
+    /// <summary>The command line was wrong.</summary>
+    public const int Usage = 2;
+    /// <summary>Partly done: a backup left out unreadable files, or a restore could not restore some files.</summary>
+    public const int Incomplete = 3;
+    /// <summary><c>check</c> found damaged or missing data.</summary>
+    public const int Damaged = 4;
+    /// <summary>The location holds no repository.</summary>
+    public const int NoRepository = 10;
+    /// <summary>The password opens no key of the repository.</summary>
+    public const int WrongPassword = 12;
+    /// <summary>Interrupted (Ctrl-C or SIGTERM).</summary>
+    public const int Interrupted = 130;
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text;
+
+namespace Lifeboat.Cli;
+
+/// <summary>
+/// Where the password comes from, in order: --password-file, $LIFEBOAT_PASSWORD_FILE, $LIFEBOAT_PASSWORD, a prompt
+/// on the terminal. Without a terminal and without a password the command fails instead of waiting for input.
+/// </summary>
+public static class PasswordSource
+{
+    /// <summary>Reads the password; <paramref name="confirm"/> asks twice on a prompt (for new passwords).</summary>
+    public static string Read(ParseResult parse, bool confirm)
+    {
+        var file = parse.GetValue(GlobalOptions.PasswordFile) ?? Environment.GetEnvironmentVariable("LIFEBOAT_PASSWORD_FILE");
+        if (!string.IsNullOrEmpty(file))
+        {
+            return FromFile(file);
+        }
+        var variable = Environment.GetEnvironmentVariable("LIFEBOAT_PASSWORD");
+        if (!string.IsNullOrEmpty(variable))
+        {
+            return variable;
+        }
+        return Prompt("Repository password", confirm);
+    }
+
+    /// <summary>Reads a second password (key add): $LIFEBOAT_NEW_PASSWORD_FILE, $LIFEBOAT_NEW_PASSWORD, or a prompt.</summary>
+    public static string ReadNew(string? file)
+    {
+        file ??= Environment.GetEnvironmentVariable("LIFEBOAT_NEW_PASSWORD_FILE");
+        if (!string.IsNullOrEmpty(file))
+        {
+            return FromFile(file);
+        }
+        var variable = Environment.GetEnvironmentVariable("LIFEBOAT_NEW_PASSWORD");
+        return !string.IsNullOrEmpty(variable) ? variable : Prompt("New password", confirm: true);
+    }
+
+    private static string FromFile(string file)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(file, Encoding.UTF8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read the password file {file}: {e.Message}");
+        }
+        var password = text.TrimEnd('\r', '\n');
+        if (password.Length == 0)
+        {
+            throw new UsageException($"the password file {file} is empty");
+        }
+        return password;
+    }
+
+    private static string Prompt(string label, bool confirm)
+    {
+        if (Console.IsInputRedirected)
+        {
+            throw new UsageException("no password given and no terminal to ask on: set LIFEBOAT_PASSWORD or LIFEBOAT_PASSWORD_FILE, or pass --password-file");
+        }
+        var first = ReadHidden($"{label}: ");
+        if (first.Length == 0)
+        {
+            throw new UsageException("an empty password is not allowed");
+        }
+        if (confirm && ReadHidden($"{label} again: ") != first)
+        {
+            throw new UsageException("the passwords do not match");
+        }
+        return first;
+    }
+
+    private static string ReadHidden(string prompt)
+    {
+        Console.Error.Write(prompt);
+        var builder = new StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                Console.Error.WriteLine();
+                return builder.ToString();
+            }
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (builder.Length > 0)
+                {
+                    builder.Length--;
+                }
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                builder.Append(key.KeyChar);
+            }
+        }
+    }
+}

@@ -34,11 +34,18 @@ public sealed class Archiver(Repository.Repository repository, TimeProvider cloc
         await using var pipeline = new BackupPipeline(repository, progress, options.Workers, cancellationToken);
         var walker = new TreeWalker(repository, pipeline, trees, excludes, progress);
         var rootTask = walker.ArchiveRootAsync(SourceTree.Build(paths), parentRoot);
-        if (await Task.WhenAny(rootTask, pipeline.Failure) != rootTask)
+        Digest root;
+        try
         {
-            await pipeline.Failure;
+            await Task.WhenAny(rootTask, pipeline.Failure);
+            pipeline.ThrowIfFailed();
+            root = await rootTask;
         }
-        var root = await rootTask;
+        catch (OperationCanceledException)
+        {
+            pipeline.ThrowIfFailed();
+            throw;
+        }
         await pipeline.CompleteAsync();
 
         var snapshot = new Snapshot

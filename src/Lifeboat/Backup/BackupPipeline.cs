@@ -46,6 +46,15 @@ internal sealed class BackupPipeline : IAsyncDisposable
     /// <summary>Completes with the first stage's exception; never completes successfully.</summary>
     public Task Failure => _failure.Task;
 
+    /// <summary>Rethrows the first stage failure, if any: the root cause, not the cancellations it set off.</summary>
+    public void ThrowIfFailed()
+    {
+        if (_failure.Task.Exception?.InnerException is { } cause)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+        }
+    }
+
     /// <summary>Cancelled when any stage fails.</summary>
     public CancellationToken Token => _cancel.Token;
 
@@ -70,6 +79,19 @@ internal sealed class BackupPipeline : IAsyncDisposable
     /// When this returns, everything queued is durable and indexed.
     /// </summary>
     public async Task CompleteAsync()
+    {
+        try
+        {
+            await DrainAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            ThrowIfFailed();
+            throw;
+        }
+    }
+
+    private async Task DrainAsync()
     {
         _files.Writer.TryComplete();
         await _reader;

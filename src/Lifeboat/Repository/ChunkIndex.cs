@@ -5,7 +5,7 @@ namespace Lifeboat.Repository;
 
 /// <summary>
 /// The in-memory map from chunk ID to pack location, built from index files. Compact: about 64 bytes per chunk
-/// (the 32-byte ID, a 20-byte location holding a pack number, and the dictionary's own bookkeeping).
+/// (the 32-byte ID, a 16-byte location holding a pack number, and the dictionary's own bookkeeping).
 /// During a backup it also tracks chunks claimed by the pipeline but not yet in a durable pack, so two workers never
 /// store the same chunk twice. Thread-safe.
 /// </summary>
@@ -117,17 +117,33 @@ public sealed class ChunkIndex
         }
     }
 
-    /// <summary>A location without the ID (the dictionary key holds it): 20 bytes.</summary>
+    /// <summary>
+    /// A location without the ID (the dictionary key holds it): 16 bytes, so an index entry is 56 bytes plus its
+    /// bucket. The pack number takes 24 bits (16 million packs); type and flags share the top byte.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private readonly struct Slot(int pack, PackEntry entry)
+    private readonly struct Slot
     {
-        public readonly int Pack = pack;
-        private readonly uint _offset = entry.Offset;
-        private readonly uint _stored = entry.StoredLength;
-        private readonly uint _raw = entry.RawLength;
-        private readonly byte _type = (byte)entry.Type;
-        private readonly byte _flags = entry.Flags;
+        private readonly uint _packAndKind;
+        private readonly uint _offset;
+        private readonly uint _stored;
+        private readonly uint _raw;
 
-        public PackEntry ToEntry(Digest id) => new((ChunkType)_type, _flags, id, _offset, _stored, _raw);
+        public Slot(int pack, PackEntry entry)
+        {
+            if (pack >= 1 << 24)
+            {
+                throw new InvalidOperationException("the index holds more than 16 million packs");
+            }
+            _packAndKind = (uint)pack | (uint)entry.Type << 24 | (uint)entry.Flags << 28;
+            _offset = entry.Offset;
+            _stored = entry.StoredLength;
+            _raw = entry.RawLength;
+        }
+
+        public int Pack => (int)(_packAndKind & 0xFFFFFF);
+
+        public PackEntry ToEntry(Digest id) =>
+            new((ChunkType)((_packAndKind >> 24) & 0xF), (byte)(_packAndKind >> 28), id, _offset, _stored, _raw);
     }
 }

@@ -9,8 +9,10 @@ namespace Lifeboat.Repository;
 /// 2 %), encrypts with the chunk ID as associated data, then opens the result again and re-hashes it: a faulty codec
 /// or bad memory can never store a chunk that would not restore. Thread-safe.
 /// </summary>
-public sealed class ChunkSealer(MasterKey key, int compressionLevel)
+public sealed class ChunkSealer(MasterKey key, int compressionLevel, ICompressor? compressor = null)
 {
+    private readonly ICompressor _codec = compressor ?? ZstdCompressor.Instance;
+
     /// <summary>Seals a chunk whose ID is already known.</summary>
     public SealedChunk Seal(Digest id, ChunkType type, ReadOnlySpan<byte> plaintext)
     {
@@ -22,8 +24,8 @@ public sealed class ChunkSealer(MasterKey key, int compressionLevel)
             byte flags = 0;
             if (compressionLevel > 0 && plaintext.Length >= 64)
             {
-                compressed = pool.Rent(Zstd.CompressBound(plaintext.Length));
-                var written = Zstd.Compress(plaintext, compressed, compressionLevel);
+                compressed = pool.Rent(_codec.CompressBound(plaintext.Length));
+                var written = _codec.Compress(plaintext, compressed, compressionLevel);
                 if (written < plaintext.Length - plaintext.Length / 50)
                 {
                     payload = compressed.AsSpan(0, written);
@@ -75,7 +77,7 @@ public sealed class ChunkSealer(MasterKey key, int compressionLevel)
                 int written;
                 try
                 {
-                    written = Zstd.Decompress(payload.AsSpan(0, length), destination[..raw]);
+                    written = _codec.Decompress(payload.AsSpan(0, length), destination[..raw]);
                 }
                 catch (InvalidDataException e)
                 {

@@ -40,7 +40,10 @@ public sealed class Repository
     /// <summary>The key file that opened the repository.</summary>
     public Digest KeyName { get; }
     /// <summary>Seals and opens chunks.</summary>
-    public ChunkSealer Sealer { get; }
+    public ChunkSealer Sealer { get; private set; }
+    /// <summary>Replaces the codec (tests use this to inject a faulty one).</summary>
+    internal void UseCompressor(Compression.ICompressor compressor) => Sealer = new ChunkSealer(Key, Config.CompressionLevel, compressor);
+
     /// <summary>The content-defined chunker keyed to this repository.</summary>
     public ContentChunker Chunker { get; }
     /// <summary>The chunk index; empty until <see cref="LoadIndexAsync"/>.</summary>

@@ -223,6 +223,11 @@ public sealed partial class LocalBlobStore : IBlobStore
                 throw new BlobExistsException(name);
             }
         }
+        catch (IOException e) when (e.HResult == NoSpaceErrno || e.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("disk is full", StringComparison.OrdinalIgnoreCase))
+        {
+            TryDelete(temp);
+            throw new IOException($"No space left on device while storing {name} in {root}", e);
+        }
         catch
         {
             TryDelete(temp);
@@ -233,6 +238,8 @@ public sealed partial class LocalBlobStore : IBlobStore
         // would break the contract.
         FsyncDirectory(folder);
     }
+
+    private const int NoSpaceErrno = 28;
 
     private IEnumerable<BlobInfo> Enumerate(BlobKind kind)
     {

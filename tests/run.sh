@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test. CI (.ci/run) calls exactly this.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# System packages the code and tests use: libzstd for compression, util-linux for mount (full-disk tests).
+need=()
+ldconfig -p | grep -q 'libzstd.so.1 ' || need+=(libzstd1)
+command -v mount >/dev/null || need+=(mount)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then echo "tests/run.sh: please install: ${need[*]}" >&2; exit 1; fi
+  apt-get update -qq && apt-get install -y -qq "${need[@]}"
+fi
+
+dotnet build Lifeboat.slnx -c Release --nologo -v quiet
+results=$(mktemp -d)
+status=0
+dotnet test tests/Lifeboat.Tests -c Release --no-build --nologo --logger "trx;LogFileName=results.trx" --results-directory "$results" || status=$?
+# One plain summary line, counted from the test results file.
+trx="$results/results.trx"
+if [ -f "$trx" ]; then
+  passed=$(grep -o 'passed="[0-9]*"' "$trx" | head -1 | tr -dc 0-9)
+  failed=$(grep -o 'failed="[0-9]*"' "$trx" | head -1 | tr -dc 0-9)
+  echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+fi
+rm -rf "$results"
+exit $status

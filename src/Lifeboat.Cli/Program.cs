@@ -31,6 +31,11 @@ public static class Program
             await Console.Error.WriteLineAsync("run 'lifeboat --help' for usage");
             return ExitCodes.Usage;
         }
-        return await parse.InvokeAsync();
+        var code = await parse.InvokeAsync();
+        if (Environment.GetEnvironmentVariable("LIFEBOAT_DEBUG_MEMORY") == "1")
+        {
+            await MemoryReport.WriteAsync(Console.Error);
+        }
+        return code;
     }
 }

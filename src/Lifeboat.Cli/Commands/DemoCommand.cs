@@ -43,7 +43,7 @@ public static class DemoCommand
             Step($"source      {from}");
 
             var repository = await Repository.Repository.InitAsync(LocalBlobStore.Create(repoPath), DemoPassword,
-                RepositoryConfig.Create(ChunkerParameters.Default, 3, 16 * 1024 * 1024), ct);
+                RepositoryConfig.Create(ChunkerParameters.Default, 3, RepositoryConfig.DefaultPackSize), ct);
             Step($"init        repository {repository.Config.Id[..8]} at {repoPath} (AES-256-GCM, zstd, PBKDF2 {Crypto.KeyFile.MinimumIterations:N0} rounds)", clock);
 
             var first = await new Archiver(repository, TimeProvider.System).RunAsync(new BackupOptions { Paths = [from], Tags = ["demo"] }, new BackupProgress(), ct);

@@ -32,7 +32,7 @@ public static class InitCommand
             }
             var password = PasswordSource.Read(context.Parse, confirm: true);
             var store = LocalBlobStore.Create(root);
-            var config = RepositoryConfig.Create(ChunkerParameters.Default, level, 16 * 1024 * 1024);
+            var config = RepositoryConfig.Create(ChunkerParameters.Default, level, RepositoryConfig.DefaultPackSize);
             var repository = await Repository.Repository.InitAsync(store, password, config, ct);
             if (context.Json)
             {

@@ -16,6 +16,7 @@ internal sealed class BackupPipeline : IAsyncDisposable
     private const int ReadBufferSize = 8 * 1024 * 1024;
     private const int Uploaders = 2;
     private const int IndexFlushPacks = 256;
+    private const int PackBuffers = 2;
 
     private readonly Repository.Repository _repository;
     private readonly BackupProgress _progress;
@@ -23,20 +24,22 @@ internal sealed class BackupPipeline : IAsyncDisposable
     private readonly TaskCompletionSource _failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<PendingFile> _files = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly Channel<ChunkJob> _chunks;
-    private readonly Channel<SealedChunk> _sealed = Channel.CreateBounded<SealedChunk>(new BoundedChannelOptions(8) { SingleReader = true });
+    private readonly Channel<SealedChunk> _sealed = Channel.CreateBounded<SealedChunk>(new BoundedChannelOptions(2) { SingleReader = true });
+    private readonly Channel<byte[]> _freePackBuffers = Channel.CreateUnbounded<byte[]>();
     private readonly Channel<FinishedPack> _packs = Channel.CreateBounded<FinishedPack>(new BoundedChannelOptions(1) { SingleWriter = true });
     private readonly Task _reader;
     private readonly Task[] _workers;
     private readonly Task _packer;
     private readonly Task[] _uploaders;
     private int _packsSinceFlush;
+    private int _packBuffersMade;
 
     public BackupPipeline(Repository.Repository repository, BackupProgress progress, int workers, CancellationToken cancellationToken)
     {
         _repository = repository;
         _progress = progress;
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _chunks = Channel.CreateBounded<ChunkJob>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
+        _chunks = Channel.CreateBounded<ChunkJob>(new BoundedChannelOptions(workers) { SingleWriter = true });
         _reader = Stage(() => Task.Factory.StartNew(ReadFiles, _cancel.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         _workers = [.. Enumerable.Range(0, workers).Select(_ => Stage(() => Task.Run(ProcessChunksAsync)))];
         _packer = Stage(() => Task.Run(PackAsync));
@@ -144,20 +147,23 @@ internal sealed class BackupPipeline : IAsyncDisposable
 
     private void ReadFiles()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
+        byte[]? buffer = null;
         try
         {
             while (_files.Reader.WaitToReadAsync(_cancel.Token).AsTask().GetAwaiter().GetResult())
             {
                 while (_files.Reader.TryRead(out var file))
                 {
-                    ReadFile(file, buffer);
+                    ReadFile(file, buffer ??= ChunkBuffers.Rent(ReadBufferSize));
                 }
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ChunkBuffers.Return(buffer);
+            }
         }
     }
 
@@ -190,7 +196,7 @@ internal sealed class BackupPipeline : IAsyncDisposable
                     var length = chunker.NextChunkLength(buffer.AsSpan(start, filled - start));
                     var data = buffer.AsSpan(start, length);
                     sha.AppendData(data);
-                    var copy = ArrayPool<byte>.Shared.Rent(length);
+                    var copy = ChunkBuffers.Rent(length);
                     data.CopyTo(copy);
                     file.ChunkQueued(index);
                     WriteChunk(new ChunkJob(file, index++, copy, length));
@@ -252,6 +258,14 @@ internal sealed class BackupPipeline : IAsyncDisposable
         var builder = new PackBuilder(_repository.Config.PackSize);
         await foreach (var chunk in _sealed.Reader.ReadAllAsync(_cancel.Token))
         {
+            if (builder.WouldOverflow(chunk))
+            {
+                await _packs.Writer.WriteAsync(builder.Finish(_repository.Key.Box), _cancel.Token);
+            }
+            if (!builder.HasBuffer)
+            {
+                builder.Start(await NextPackBufferAsync());
+            }
             builder.Add(chunk);
             if (builder.IsFull)
             {
@@ -265,12 +279,31 @@ internal sealed class BackupPipeline : IAsyncDisposable
         _packs.Writer.TryComplete();
     }
 
+    /// <summary>
+    /// A free pack buffer: at most <see cref="PackBuffers"/> exist (one filling, one uploading), made
+    /// on first need so a run that stores little never touches the memory.
+    /// </summary>
+    private async ValueTask<byte[]> NextPackBufferAsync()
+    {
+        if (_freePackBuffers.Reader.TryRead(out var free))
+        {
+            return free;
+        }
+        if (_packBuffersMade < PackBuffers)
+        {
+            _packBuffersMade++;
+            return GC.AllocateUninitializedArray<byte>(PackBuilder.BufferSize(_repository.Config.PackSize));
+        }
+        return await _freePackBuffers.Reader.ReadAsync(_cancel.Token);
+    }
+
     private async Task UploadAsync()
     {
         await foreach (var pack in _packs.Reader.ReadAllAsync(_cancel.Token))
         {
             await _repository.StorePackAsync(pack, _cancel.Token);
-            _progress.Stored(pack.Bytes.Length);
+            _progress.Stored(pack.Length);
+            _freePackBuffers.Writer.TryWrite(pack.Buffer);
             if (Interlocked.Increment(ref _packsSinceFlush) % IndexFlushPacks == 0)
             {
                 _progress.Stored(await _repository.FlushIndexAsync(_cancel.Token));

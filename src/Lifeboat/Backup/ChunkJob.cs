@@ -1,11 +1,11 @@
-using System.Buffers;
+using Lifeboat.Repository;
 
 namespace Lifeboat.Backup;
 
 /// <summary>One chunk of a file on its way from the reader to a worker; owns a pooled buffer.</summary>
 internal readonly record struct ChunkJob(PendingFile File, int Index, byte[] Buffer, int Length)
 {
-    public ReadOnlySpan<byte> Data => Buffer.AsSpan(0, Length);
+    public Span<byte> Data => Buffer.AsSpan(0, Length);
 
-    public void Release() => ArrayPool<byte>.Shared.Return(Buffer);
+    public void Release() => ChunkBuffers.Return(Buffer);
 }

@@ -49,7 +49,7 @@ public sealed class Checker(Repository.Repository repository)
             await Parallel.ForEachAsync(selected, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
                 async (pack, ct) =>
                 {
-                    Interlocked.Add(ref chunksRead, await ReadPackAsync(pack, indexed[pack], ct));
+                    Interlocked.Add(ref chunksRead, await ReadPackAsync(pack, stored[pack], indexed[pack], ct));
                     progress?.Report($"read {Interlocked.Increment(ref done)}/{selected.Count} packs");
                 });
             packsRead = selected.Count;
@@ -121,19 +121,37 @@ public sealed class Checker(Repository.Repository repository)
         return [.. all.OrderBy(_ => Random.Shared.Next()).Take(count)];
     }
 
-    private async Task<long> ReadPackAsync(Digest pack, List<PackEntry> indexedEntries, CancellationToken cancellationToken)
+    private async Task<long> ReadPackAsync(Digest pack, long size, List<PackEntry> indexedEntries, CancellationToken cancellationToken)
     {
-        byte[] bytes;
-        try
+        if (size > int.MaxValue)
         {
-            bytes = await repository.Store.GetAsync(new BlobName(BlobKind.Pack, pack.ToString()), cancellationToken);
-        }
-        catch (BlobNotFoundException)
-        {
-            _errors.Enqueue($"pack {pack.Short} vanished while checking");
-            MarkBad(indexedEntries, $"its pack {pack.Short} is missing");
+            _errors.Enqueue($"pack {pack.Short} is {size} bytes, larger than any pack Lifeboat writes");
+            MarkBad(indexedEntries, $"its pack {pack.Short} is damaged");
             return 0;
         }
+        var buffer = ChunkBuffers.Rent((int)size);
+        try
+        {
+            try
+            {
+                await repository.Store.ReadAtAsync(new BlobName(BlobKind.Pack, pack.ToString()), 0, buffer.AsMemory(0, (int)size), cancellationToken);
+            }
+            catch (BlobNotFoundException)
+            {
+                _errors.Enqueue($"pack {pack.Short} vanished while checking");
+                MarkBad(indexedEntries, $"its pack {pack.Short} is missing");
+                return 0;
+            }
+            return VerifyPack(pack, buffer.AsSpan(0, (int)size), indexedEntries);
+        }
+        finally
+        {
+            ChunkBuffers.Return(buffer);
+        }
+    }
+
+    private long VerifyPack(Digest pack, ReadOnlySpan<byte> bytes, List<PackEntry> indexedEntries)
+    {
         if (Digest.Sha256(bytes) != pack)
         {
             _errors.Enqueue($"pack {pack.Short} does not match its name's hash: its bytes were altered or truncated");
@@ -141,8 +159,8 @@ public sealed class Checker(Repository.Repository repository)
         List<PackEntry> header;
         try
         {
-            var headerLength = PackHeader.ReadTrailer(bytes.AsSpan(bytes.Length - PackHeader.TrailerSize), bytes.Length);
-            header = PackHeader.Parse(bytes.AsSpan(bytes.Length - PackHeader.TrailerSize - headerLength, headerLength), bytes.Length, repository.Key.Box);
+            var headerLength = PackHeader.ReadTrailer(bytes[^PackHeader.TrailerSize..], bytes.Length);
+            header = PackHeader.Parse(bytes.Slice(bytes.Length - PackHeader.TrailerSize - headerLength, headerLength), bytes.Length, repository.Key.Box);
         }
         catch (Exception e) when (e is CorruptObjectException or ArgumentOutOfRangeException)
         {
@@ -157,27 +175,24 @@ public sealed class Checker(Repository.Repository repository)
         long verified = 0;
         foreach (var entry in indexedEntries)
         {
+            var plain = ChunkBuffers.Rent((int)entry.RawLength);
             try
             {
                 if (entry.Offset + (long)entry.StoredLength > bytes.Length)
                 {
                     throw new CorruptObjectException("it lies past the end of the pack");
                 }
-                var plain = System.Buffers.ArrayPool<byte>.Shared.Rent((int)entry.RawLength);
-                try
-                {
-                    repository.Sealer.Open(entry, bytes.AsSpan((int)entry.Offset, (int)entry.StoredLength), plain);
-                }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(plain);
-                }
+                repository.Sealer.Open(entry, bytes.Slice((int)entry.Offset, (int)entry.StoredLength), plain);
                 verified++;
             }
             catch (CorruptObjectException e)
             {
                 _errors.Enqueue($"chunk {entry.Id.Short} in pack {pack.Short} is damaged: {e.Message}");
                 _badChunks[entry.Id] = $"chunk {entry.Id.Short} is damaged";
+            }
+            finally
+            {
+                ChunkBuffers.Return(plain);
             }
         }
         return verified;

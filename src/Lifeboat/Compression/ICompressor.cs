@@ -6,11 +6,8 @@ namespace Lifeboat.Compression;
 /// </summary>
 public interface ICompressor
 {
-    /// <summary>The largest output <see cref="Compress"/> can produce for an input length.</summary>
-    int CompressBound(int sourceLength);
-
-    /// <summary>Compresses into <paramref name="destination"/>; returns bytes written.</summary>
-    int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level);
+    /// <summary>Compresses into <paramref name="destination"/>; returns bytes written, or -1 when the output does not fit.</summary>
+    int TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level);
 
     /// <summary>Decompresses into <paramref name="destination"/>; throws <see cref="InvalidDataException"/> on bad input.</summary>
     int Decompress(ReadOnlySpan<byte> source, Span<byte> destination);

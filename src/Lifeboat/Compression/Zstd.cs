@@ -19,11 +19,10 @@ internal static partial class Zstd
     // Values below 100 are pinned by zstd_errors.h since v1.3.1.
     private const int DestinationTooSmallErrorCode = 70;
 
-    [ThreadStatic]
-    private static ZstdCompressionContext? t_compressionContext;
-
-    [ThreadStatic]
-    private static ZstdDecompressionContext? t_decompressionContext;
+    // Contexts are pooled, not per thread: a level-3 context for megabyte inputs holds a few MiB, and tree and chunk
+    // work runs on whichever thread-pool thread is free, so per-thread contexts would multiply that by the pool size.
+    private static readonly System.Collections.Concurrent.ConcurrentBag<ZstdCompressionContext> CompressionContexts = [];
+    private static readonly System.Collections.Concurrent.ConcurrentBag<ZstdDecompressionContext> DecompressionContexts = [];
 
     private static string? s_version;
 
@@ -60,13 +59,20 @@ internal static partial class Zstd
     /// </exception>
     public static unsafe int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
     {
-        ZstdCompressionContext context = t_compressionContext ??= ZstdCompressionContext.Create();
+        var context = CompressionContexts.TryTake(out var pooled) ? pooled : ZstdCompressionContext.Create();
         nuint written;
-        fixed (byte* sourcePointer = source)
-        fixed (byte* destinationPointer = destination)
+        try
         {
-            written = ZSTD_compressCCtx(
-                context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length, level);
+            fixed (byte* sourcePointer = source)
+            fixed (byte* destinationPointer = destination)
+            {
+                written = ZSTD_compressCCtx(
+                    context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length, level);
+            }
+        }
+        finally
+        {
+            CompressionContexts.Add(context);
         }
 
         if (ZSTD_isError(written) != 0)
@@ -76,6 +82,38 @@ internal static partial class Zstd
         }
 
         return (int)written;
+    }
+
+    /// <summary>
+    /// Compresses like <see cref="Compress"/>, but returns -1 instead of throwing when the frame does not fit in
+    /// <paramref name="destination"/>: callers that store incompressible data raw need no bound-sized buffer.
+    /// </summary>
+    public static unsafe int TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
+    {
+        var context = CompressionContexts.TryTake(out var pooled) ? pooled : ZstdCompressionContext.Create();
+        nuint written;
+        try
+        {
+            fixed (byte* sourcePointer = source)
+            fixed (byte* destinationPointer = destination)
+            {
+                written = ZSTD_compressCCtx(
+                    context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length, level);
+            }
+        }
+        finally
+        {
+            CompressionContexts.Add(context);
+        }
+        if (ZSTD_isError(written) == 0)
+        {
+            return (int)written;
+        }
+        if (ZSTD_getErrorCode(written) == DestinationTooSmallErrorCode)
+        {
+            return -1;
+        }
+        throw new InvalidOperationException($"zstd could not compress {source.Length} bytes at level {level}: {ErrorName(written)}.");
     }
 
     /// <summary>Decompresses every zstd frame in <paramref name="source"/>.</summary>
@@ -95,13 +133,20 @@ internal static partial class Zstd
             throw new InvalidDataException("The source is empty, so it holds no zstd frame.");
         }
 
-        ZstdDecompressionContext context = t_decompressionContext ??= ZstdDecompressionContext.Create();
+        var context = DecompressionContexts.TryTake(out var pooled) ? pooled : ZstdDecompressionContext.Create();
         nuint written;
-        fixed (byte* sourcePointer = source)
-        fixed (byte* destinationPointer = destination)
+        try
         {
-            written = ZSTD_decompressDCtx(
-                context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length);
+            fixed (byte* sourcePointer = source)
+            fixed (byte* destinationPointer = destination)
+            {
+                written = ZSTD_decompressDCtx(
+                    context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length);
+            }
+        }
+        finally
+        {
+            DecompressionContexts.Add(context);
         }
 
         if (ZSTD_isError(written) == 0)

@@ -7,10 +7,7 @@ public sealed class ZstdCompressor : ICompressor
     public static ZstdCompressor Instance { get; } = new();
 
     /// <inheritdoc />
-    public int CompressBound(int sourceLength) => Zstd.CompressBound(sourceLength);
-
-    /// <inheritdoc />
-    public int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level) => Zstd.Compress(source, destination, level);
+    public int TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level) => Zstd.TryCompress(source, destination, level);
 
     /// <inheritdoc />
     public int Decompress(ReadOnlySpan<byte> source, Span<byte> destination) => Zstd.Decompress(source, destination);

@@ -11,7 +11,8 @@ public sealed class SecretBox
 {
     /// <summary>Bytes added by sealing: nonce plus tag.</summary>
     public const int Overhead = NonceSize + TagSize;
-    private const int NonceSize = 12;
+    /// <summary>Bytes of the random nonce that starts every sealed object.</summary>
+    public const int NonceSize = 12;
     private const int TagSize = 16;
 
     private readonly ThreadLocal<AesGcm> _aes;
@@ -39,6 +40,23 @@ public sealed class SecretBox
         _aes.Value!.Encrypt(nonce, plaintext, destination.Slice(NonceSize, plaintext.Length),
             destination.Slice(NonceSize + plaintext.Length, TagSize), associatedData);
         return sealedLength;
+    }
+
+    /// <summary>
+    /// Seals the <paramref name="length"/> plaintext bytes already placed at <paramref name="buffer"/>[<see cref="NonceSize"/>..],
+    /// in place; the buffer needs <see cref="Overhead"/> bytes beyond the plaintext. Returns the sealed length.
+    /// </summary>
+    public int SealInPlace(Span<byte> buffer, int length, ReadOnlySpan<byte> associatedData)
+    {
+        if (buffer.Length < length + Overhead)
+        {
+            throw new ArgumentException("buffer too small", nameof(buffer));
+        }
+        var nonce = buffer[..NonceSize];
+        RandomNumberGenerator.Fill(nonce);
+        var text = buffer.Slice(NonceSize, length);
+        _aes.Value!.Encrypt(nonce, text, text, buffer.Slice(NonceSize + length, TagSize), associatedData);
+        return length + Overhead;
     }
 
     /// <summary>Seals into a new array.</summary>

@@ -13,40 +13,46 @@ public sealed class ChunkSealer(MasterKey key, int compressionLevel, ICompressor
 {
     private readonly ICompressor _codec = compressor ?? ZstdCompressor.Instance;
 
-    /// <summary>Seals a chunk whose ID is already known.</summary>
-    public SealedChunk Seal(Digest id, ChunkType type, ReadOnlySpan<byte> plaintext)
+    /// <summary>
+    /// Seals a chunk whose ID is already known. Verification decrypts and decompresses the sealed chunk back into
+    /// <paramref name="plaintext"/> and re-hashes it there, so the caller's buffer doubles as the scratch space (its
+    /// content is unchanged when the seal is good; it is undefined after a <see cref="CorruptObjectException"/>).
+    /// </summary>
+    public SealedChunk Seal(Digest id, ChunkType type, Span<byte> plaintext)
     {
-        var pool = ArrayPool<byte>.Shared;
-        byte[]? compressed = null;
+        // Compress straight into the sealed buffer, no larger than the raw chunk (output that does not fit is not
+        // worth keeping), and encrypt in place: one buffer per chunk.
+        var buffer = ChunkBuffers.Rent(plaintext.Length + SecretBox.Overhead);
         try
         {
-            var payload = plaintext;
-            byte flags = 0;
-            if (compressionLevel > 0 && plaintext.Length >= 64)
+            var payload = buffer.AsSpan(SecretBox.NonceSize, plaintext.Length);
+            var length = compressionLevel > 0 && plaintext.Length >= 64 ? _codec.TryCompress(plaintext, payload, compressionLevel) : -1;
+            byte flags = PackEntry.Compressed;
+            if (length < 0 || length >= plaintext.Length - plaintext.Length / 50)
             {
-                compressed = pool.Rent(_codec.CompressBound(plaintext.Length));
-                var written = _codec.Compress(plaintext, compressed, compressionLevel);
-                if (written < plaintext.Length - plaintext.Length / 50)
-                {
-                    payload = compressed.AsSpan(0, written);
-                    flags = PackEntry.Compressed;
-                }
+                plaintext.CopyTo(payload);
+                length = plaintext.Length;
+                flags = 0;
             }
-            var sealedBuffer = pool.Rent(payload.Length + SecretBox.Overhead);
             Span<byte> aad = stackalloc byte[Digest.Size];
             id.Write(aad);
-            var stored = key.Box.Seal(payload, aad, sealedBuffer);
+            var stored = key.Box.SealInPlace(buffer, length, aad);
             var entry = new PackEntry(type, flags, id, 0, (uint)stored, (uint)plaintext.Length);
-            var chunk = new SealedChunk(entry, sealedBuffer);
-            VerifyRoundTrip(entry, chunk.Bytes);
+            var chunk = new SealedChunk(entry, buffer);
+            try
+            {
+                Open(entry, chunk.Bytes, plaintext);
+            }
+            catch (CorruptObjectException e)
+            {
+                throw new CorruptObjectException($"self-verification before upload failed, nothing stored: {e.Message}");
+            }
             return chunk;
         }
-        finally
+        catch
         {
-            if (compressed is not null)
-            {
-                pool.Return(compressed);
-            }
+            ChunkBuffers.Return(buffer);
+            throw;
         }
     }
 
@@ -69,8 +75,8 @@ public sealed class ChunkSealer(MasterKey key, int compressionLevel, ICompressor
         }
         else
         {
-            var pool = ArrayPool<byte>.Shared;
-            var payload = pool.Rent(Math.Max(0, stored.Length - SecretBox.Overhead));
+            
+            var payload = ChunkBuffers.Rent(Math.Max(0, stored.Length - SecretBox.Overhead));
             try
             {
                 var length = key.Box.Open(stored, aad, payload);
@@ -90,29 +96,12 @@ public sealed class ChunkSealer(MasterKey key, int compressionLevel, ICompressor
             }
             finally
             {
-                pool.Return(payload);
+                ChunkBuffers.Return(payload);
             }
         }
         if (key.IdOf(destination[..raw]) != entry.Id)
         {
             throw new CorruptObjectException($"chunk {entry.Id.Short} does not match its ID");
-        }
-    }
-
-    private void VerifyRoundTrip(PackEntry entry, ReadOnlySpan<byte> stored)
-    {
-        var scratch = ArrayPool<byte>.Shared.Rent((int)entry.RawLength);
-        try
-        {
-            Open(entry, stored, scratch);
-        }
-        catch (CorruptObjectException e)
-        {
-            throw new CorruptObjectException($"self-verification before upload failed, nothing stored: {e.Message}");
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 }

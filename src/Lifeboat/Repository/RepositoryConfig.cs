@@ -28,7 +28,10 @@ public sealed record RepositoryConfig
     /// <summary>Default zstd level for new chunks (0: store uncompressed).</summary>
     [JsonPropertyName("compressionLevel")] public int CompressionLevel { get; init; } = 3;
     /// <summary>Target pack size in bytes.</summary>
-    [JsonPropertyName("packSize")] public int PackSize { get; init; } = 16 * 1024 * 1024;
+    [JsonPropertyName("packSize")] public int PackSize { get; init; } = DefaultPackSize;
+
+    /// <summary>8 MiB: large enough for few objects and efficient uploads, small enough to keep memory low.</summary>
+    public const int DefaultPackSize = 8 * 1024 * 1024;
 
     /// <summary>The chunker parameters.</summary>
     [JsonIgnore] public ChunkerParameters Chunker => new(ChunkMin, ChunkAverage, ChunkMax);

@@ -22,7 +22,7 @@ public sealed class SealedChunk(PackEntry entry, byte[] buffer) : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ChunkBuffers.Return(buffer);
         }
     }
 }

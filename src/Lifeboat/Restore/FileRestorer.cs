@@ -66,7 +66,7 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
         List<ChunkLocation> locations, CancellationToken cancellationToken)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var pool = ArrayPool<byte>.Shared;
+        
         long written = 0;
         var i = 0;
         while (i < locations.Count)
@@ -82,7 +82,7 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
                 rangeLength += locations[end].Entry.StoredLength;
                 end++;
             }
-            var stored = pool.Rent((int)rangeLength);
+            var stored = ChunkBuffers.Rent((int)rangeLength);
             try
             {
                 await repository.Store.ReadAtAsync(new BlobName(BlobKind.Pack, first.Pack.ToString()), first.Entry.Offset,
@@ -90,7 +90,7 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
                 for (var k = i; k < end; k++)
                 {
                     var entry = locations[k].Entry;
-                    var plain = pool.Rent((int)entry.RawLength);
+                    var plain = ChunkBuffers.Rent((int)entry.RawLength);
                     try
                     {
                         var at = (int)(entry.Offset - first.Entry.Offset);
@@ -103,13 +103,13 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
                     }
                     finally
                     {
-                        pool.Return(plain);
+                        ChunkBuffers.Return(plain);
                     }
                 }
             }
             finally
             {
-                pool.Return(stored);
+                ChunkBuffers.Return(stored);
             }
             i = end;
         }

@@ -51,7 +51,7 @@ public sealed class FaultTests : IDisposable
             var target = _temp["restore-" + Guid.NewGuid().ToString("N")[..6]];
             var result = await new Restorer(reader).RunAsync(snapshot, new RestoreOptions { Target = target }, new RestoreProgress(), CancellationToken.None);
             Assert.True(result.Complete, string.Join("; ", result.Errors));
-            Assert.Empty(Cli.Commands.TreeComparer.Compare(_source, target + _source));
+            Assert.Empty(Lifeboat.Cli.Commands.TreeComparer.Compare(_source, target + _source));
         }
     }
 

@@ -30,8 +30,11 @@ public sealed record RepositoryConfig
     /// <summary>Target pack size in bytes.</summary>
     [JsonPropertyName("packSize")] public int PackSize { get; init; } = DefaultPackSize;
 
-    /// <summary>8 MiB: large enough for few objects and efficient uploads, small enough to keep memory low.</summary>
-    public const int DefaultPackSize = 8 * 1024 * 1024;
+    /// <summary>
+    /// 7.5 MiB of chunks: a whole pack with its header stays within 8 MiB (one buffer size class when read back),
+    /// large enough for few objects and efficient uploads, small enough to keep memory low.
+    /// </summary>
+    public const int DefaultPackSize = 8 * 1024 * 1024 - 512 * 1024;
 
     /// <summary>The chunker parameters.</summary>
     [JsonIgnore] public ChunkerParameters Chunker => new(ChunkMin, ChunkAverage, ChunkMax);

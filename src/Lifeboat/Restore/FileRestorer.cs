@@ -12,7 +12,7 @@ namespace Lifeboat.Restore;
 /// </summary>
 internal sealed class FileRestorer(Repository.Repository repository, RestoreProgress progress)
 {
-    private const int MaxRangeBytes = 16 * 1024 * 1024;
+    private const int MaxRangeBytes = 4 * 1024 * 1024;
 
     /// <summary>Restores the file; returns null on success or the reason it was not restored.</summary>
     public async Task<string?> RestoreAsync(RestoreItem item, CancellationToken cancellationToken)

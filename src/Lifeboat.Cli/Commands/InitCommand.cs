@@ -20,9 +20,9 @@ public static class InitCommand
         command.SetBody(async (context, ct) =>
         {
             var level = context.Parse.GetValue(compression);
-            if (level is < 0 or > 19)
+            if (level is < 0 or > 22)
             {
-                throw new UsageException("--compression-level must be between 0 and 19");
+                throw new UsageException("--compression-level must be between 0 and 22");
             }
             var root = Path.GetFullPath(context.RepositoryLocation);
             if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any()

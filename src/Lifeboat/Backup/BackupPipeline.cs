@@ -8,7 +8,7 @@ namespace Lifeboat.Backup;
 
 /// <summary>
 /// The stages that turn file content into durable packs, connected by bounded channels so memory stays bounded
-/// whatever the input: reader (read, chunk, hash the file) → workers (ID, dedup, compress, encrypt, verify) →
+/// whatever the input: reader (read, chunk) → workers (hash and ID, dedup, compress, encrypt, verify) →
 /// packer → uploaders (durable put, then index). Any stage's failure faults <see cref="Failure"/> and cancels the rest.
 /// </summary>
 internal sealed class BackupPipeline : IAsyncDisposable
@@ -67,6 +67,10 @@ internal sealed class BackupPipeline : IAsyncDisposable
     /// <summary>Stores a tree chunk unless the repository already has it; returns its ID.</summary>
     public async ValueTask<Digest> StoreTreeAsync(byte[] json)
     {
+        if (json.Length > PackEntry.MaxRawLength)
+        {
+            throw new InvalidOperationException($"a directory listing is {json.Length} bytes, over the format's {PackEntry.MaxRawLength}-byte limit for one tree; split the directory or exclude part of it");
+        }
         var id = _repository.Key.IdOf(json);
         if (_repository.Index.TryClaim(id))
         {
@@ -154,7 +158,8 @@ internal sealed class BackupPipeline : IAsyncDisposable
             {
                 while (_files.Reader.TryRead(out var file))
                 {
-                    ReadFile(file, buffer ??= ChunkBuffers.Rent(ReadBufferSize));
+                    // Room for at least two maximum-size chunks, so a boundary search never starves.
+                    ReadFile(file, buffer ??= ChunkBuffers.Rent(Math.Max(ReadBufferSize, 2 * _repository.Chunker.Parameters.MaxSize)));
                 }
             }
         }
@@ -169,7 +174,6 @@ internal sealed class BackupPipeline : IAsyncDisposable
 
     private void ReadFile(PendingFile file, byte[] buffer)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var chunker = _repository.Chunker;
         var max = chunker.Parameters.MaxSize;
         long size = 0;
@@ -195,7 +199,6 @@ internal sealed class BackupPipeline : IAsyncDisposable
                 {
                     var length = chunker.NextChunkLength(buffer.AsSpan(start, filled - start));
                     var data = buffer.AsSpan(start, length);
-                    sha.AppendData(data);
                     var copy = ChunkBuffers.Rent(length);
                     data.CopyTo(copy);
                     file.ChunkQueued(index);
@@ -219,7 +222,7 @@ internal sealed class BackupPipeline : IAsyncDisposable
             return;
         }
         _progress.FileRead();
-        file.Finish(Convert.ToHexStringLower(sha.GetHashAndReset()), size);
+        file.Finish(size);
     }
 
     private void WriteChunk(ChunkJob job)
@@ -234,10 +237,10 @@ internal sealed class BackupPipeline : IAsyncDisposable
     {
         await foreach (var job in _chunks.Reader.ReadAllAsync(_cancel.Token))
         {
-            Digest id;
+            Digest id, sha256;
             try
             {
-                id = _repository.Key.IdOf(job.Data);
+                id = _repository.Key.IdOf(job.Data, out sha256);
                 if (_repository.Index.TryClaim(id))
                 {
                     var sealedChunk = _repository.Sealer.Seal(id, ChunkType.Data, job.Data);
@@ -249,7 +252,7 @@ internal sealed class BackupPipeline : IAsyncDisposable
             {
                 job.Release();
             }
-            job.File.ChunkDone(job.Index, id);
+            job.File.ChunkDone(job.Index, id, sha256);
         }
     }
 

@@ -2,5 +2,5 @@ using Lifeboat.Crypto;
 
 namespace Lifeboat.Backup;
 
-/// <summary>A file's content as stored: chunk IDs in order, the SHA-256 of the bytes read, and their count.</summary>
-internal sealed record FileContent(Digest[] Chunks, string Sha256, long Size);
+/// <summary>A file's content as stored: chunk IDs in order, its content hash (see TreeNode.ContentHash), its size.</summary>
+internal sealed record FileContent(Digest[] Chunks, string ContentHash, long Size);

@@ -4,17 +4,19 @@ using Lifeboat.FileSystem;
 namespace Lifeboat.Backup;
 
 /// <summary>
-/// A file whose content is being read and chunked. The reader adds chunks in order; workers fill in their IDs in any
-/// order; the file completes when the reader has finished and every chunk is accounted for.
+/// A file whose content is being read and chunked. The reader numbers the chunks in file order; workers fill in each
+/// chunk's ID and plaintext SHA-256 in any order; the file completes when the reader has finished and every chunk is
+/// accounted for, and its content hash is then built from the chunk hashes in order.
 /// </summary>
 internal sealed class PendingFile(string path, FileStatus status)
 {
     private readonly Lock _lock = new();
     private readonly TaskCompletionSource<FileContent?> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Digest[] _ids = new Digest[1];
+    private Digest[] _hashes = new Digest[1];
     private int _count;
     private int _outstanding = 1; // the reader's own hold, released by Finish or Fail
-    private string? _sha256;
+    private bool _finished;
     private long _size;
 
     public string Path { get; } = path;
@@ -30,7 +32,9 @@ internal sealed class PendingFile(string path, FileStatus status)
         {
             if (index >= _ids.Length)
             {
-                Array.Resize(ref _ids, Math.Max(_ids.Length * 2, index + 1));
+                var length = Math.Max(_ids.Length * 2, index + 1);
+                Array.Resize(ref _ids, length);
+                Array.Resize(ref _hashes, length);
             }
             _count = index + 1;
             _outstanding++;
@@ -38,12 +42,13 @@ internal sealed class PendingFile(string path, FileStatus status)
     }
 
     /// <summary>Called by a worker once the chunk's ID is known and the chunk is indexed or handed to the packer.</summary>
-    public void ChunkDone(int index, Digest id)
+    public void ChunkDone(int index, Digest id, Digest sha256)
     {
         bool complete;
         lock (_lock)
         {
             _ids[index] = id;
+            _hashes[index] = sha256;
             complete = --_outstanding == 0;
         }
         if (complete)
@@ -52,13 +57,13 @@ internal sealed class PendingFile(string path, FileStatus status)
         }
     }
 
-    /// <summary>Called by the reader after the last chunk, with the SHA-256 of everything it read.</summary>
-    public void Finish(string sha256, long size)
+    /// <summary>Called by the reader after the last chunk, with the number of bytes it read.</summary>
+    public void Finish(long size)
     {
         bool complete;
         lock (_lock)
         {
-            _sha256 = sha256;
+            _finished = true;
             _size = size;
             complete = --_outstanding == 0;
         }
@@ -73,10 +78,10 @@ internal sealed class PendingFile(string path, FileStatus status)
 
     private void Complete()
     {
-        if (_sha256 is null)
+        if (!_finished)
         {
             return;
         }
-        _completion.TrySetResult(new FileContent(_ids[.._count], _sha256, _size));
+        _completion.TrySetResult(new FileContent(_ids[.._count], Snapshots.ContentHash.Of(_hashes.AsSpan(0, _count)), _size));
     }
 }

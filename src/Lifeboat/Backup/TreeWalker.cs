@@ -28,7 +28,17 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
     public long TotalBytes => Interlocked.Read(ref _totalBytes);
 
     /// <summary>Archives the named paths under a root tree and returns the root tree's ID.</summary>
-    public Task<Digest> ArchiveRootAsync(SourceTree root, Tree? parentRoot) => ArchiveSourceChildrenAsync(root, parentRoot);
+    public async Task<Digest> ArchiveRootAsync(SourceTree root, Tree? parentRoot)
+    {
+        if (!root.IsIncluded)
+        {
+            return await ArchiveSourceChildrenAsync(root, parentRoot);
+        }
+        // "/" itself was named: the root tree is the listing of "/".
+        Interlocked.Increment(ref _directories);
+        return await ArchiveListingAsync("/", parentRoot)
+            ?? throw new IOException("cannot list /: " + (progress.Errors.LastOrDefault() ?? "unknown error"));
+    }
 
     private async Task<Digest> ArchiveSourceChildrenAsync(SourceTree source, Tree? parentTree)
     {
@@ -84,7 +94,13 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
     private async Task<TreeNode?> ArchiveDirectoryAsync(string path, string name, FileStatus status, TreeNode? parentNode)
     {
         Interlocked.Increment(ref _directories);
-        var parentTree = await LoadParentTreeAsync(parentNode);
+        var id = await ArchiveListingAsync(path, await LoadParentTreeAsync(parentNode));
+        return id is { } tree ? DirectoryNode(name, status, tree) : null;
+    }
+
+    /// <summary>Archives a directory's entries and stores its tree; null when it cannot be listed (recorded as an error).</summary>
+    private async Task<Digest?> ArchiveListingAsync(string path, Tree? parentTree)
+    {
         List<string> names;
         try
         {
@@ -116,8 +132,7 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
             }
             tasks.Add(ArchiveEntryAsync(childPath, childName, childStatus, Find(parentTree, childName)));
         }
-        var id = await StoreTreeAsync(await Task.WhenAll(tasks));
-        return DirectoryNode(name, status, id);
+        return await StoreTreeAsync(await Task.WhenAll(tasks));
     }
 
     private async Task<TreeNode?> ArchiveFileAsync(string path, string name, FileStatus status, TreeNode? parentNode)
@@ -125,7 +140,7 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
         if (IsUnchanged(parentNode, status))
         {
             progress.Read(0);
-            return BaseNode(name, TreeNode.File, status) with { Content = parentNode!.Content, Sha256 = parentNode.Sha256 };
+            return BaseNode(name, TreeNode.File, status) with { Content = parentNode!.Content, ContentHash = parentNode.ContentHash };
         }
         progress.Queued(status.Size);
         var pending = new PendingFile(path, status);
@@ -139,13 +154,13 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
         {
             Size = content.Size,
             Content = [.. content.Chunks.Select(c => c.ToString())],
-            Sha256 = content.Sha256,
+            ContentHash = content.ContentHash,
         };
     }
 
     private bool IsUnchanged(TreeNode? parentNode, FileStatus status)
     {
-        if (parentNode is not { Type: TreeNode.File, Content: not null, Sha256: not null }
+        if (parentNode is not { Type: TreeNode.File, Content: not null, ContentHash: not null }
             || parentNode.Size != status.Size || parentNode.MtimeNanos != status.MtimeNanos
             || parentNode.CtimeNanos != status.CtimeNanos || parentNode.Inode != status.Inode)
         {

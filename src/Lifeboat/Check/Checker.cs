@@ -101,7 +101,7 @@ public sealed class Checker(Repository.Repository repository)
             if (end + PackHeader.TrailerSize > size)
             {
                 _errors.Enqueue($"pack {pack.Short} is truncated: {size} bytes, but its chunks need at least {end + PackHeader.TrailerSize}");
-                MarkBad(entries.Where(e => e.Offset + e.StoredLength > size - PackHeader.TrailerSize), $"its pack {pack.Short} is truncated");
+                MarkBad(entries.Where(e => (long)e.Offset + e.StoredLength > size - PackHeader.TrailerSize), $"its pack {pack.Short} is truncated");
             }
         }
         foreach (var pack in stored.Keys.Where(p => !indexed.ContainsKey(p)))
@@ -204,7 +204,14 @@ public sealed class Checker(Repository.Repository repository)
         var ids = new List<Digest>();
         await foreach (var info in repository.Store.ListAsync(BlobKind.Snapshot, cancellationToken))
         {
-            ids.Add(Repository.Repository.ParseName(info.Name));
+            if (Digest.TryParse(info.Name.Name, out var id))
+            {
+                ids.Add(id);
+            }
+            else
+            {
+                _warnings.Enqueue($"{info.Name} is not a snapshot name; ignored");
+            }
         }
         var trees = new TreeReader(repository);
         foreach (var id in ids)

@@ -4,8 +4,8 @@ namespace Lifeboat.Compression;
 
 /// <summary>
 /// One-shot zstd compression of whole buffers through the system <c>libzstd.so.1</c>.
-/// Every method is thread-safe: each thread lazily creates and then reuses its own native context,
-/// which is freed once the thread has ended and the context is finalized.
+/// Every method is thread-safe: native contexts are taken from a shared pool and returned after each call, so there
+/// are never more contexts than calls that ran at once.
 /// </summary>
 /// <remarks>
 /// Frames carry their content size but no content checksum, so some corruptions decompress to wrong bytes

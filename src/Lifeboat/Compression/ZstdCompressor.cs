@@ -3,7 +3,7 @@ namespace Lifeboat.Compression;
 /// <summary>zstd through the system libzstd (the format's only codec).</summary>
 public sealed class ZstdCompressor : ICompressor
 {
-    /// <summary>The shared instance (stateless; contexts are per thread inside <see cref="Zstd"/>).</summary>
+    /// <summary>The shared instance (stateless; <see cref="Zstd"/> pools the native contexts).</summary>
     public static ZstdCompressor Instance { get; } = new();
 
     /// <inheritdoc />

@@ -42,11 +42,26 @@ public sealed class MasterKey
     /// <summary>The 64-byte serialized form (only ever stored encrypted).</summary>
     public byte[] ToBytes() => [.. EncryptionKey, .. _chunkIdKey];
 
-    /// <summary>The chunk's ID: HMAC-SHA256 of its plaintext.</summary>
-    public Digest IdOf(ReadOnlySpan<byte> plaintext)
+    /// <summary>
+    /// The chunk's ID: HMAC-SHA256, under the chunk-ID key, of the SHA-256 of its plaintext. One pass over the data
+    /// gives both the ID and the plain hash (<paramref name="sha256"/>) that file content hashes are built from.
+    /// </summary>
+    public Digest IdOf(ReadOnlySpan<byte> plaintext, out Digest sha256)
     {
+        sha256 = Digest.Sha256(plaintext);
+        return IdOfHash(sha256);
+    }
+
+    /// <summary>The chunk's ID.</summary>
+    public Digest IdOf(ReadOnlySpan<byte> plaintext) => IdOf(plaintext, out _);
+
+    /// <summary>The ID of a chunk whose plaintext SHA-256 is <paramref name="sha256"/>.</summary>
+    public Digest IdOfHash(Digest sha256)
+    {
+        Span<byte> hash = stackalloc byte[Digest.Size];
+        sha256.Write(hash);
         Span<byte> mac = stackalloc byte[Digest.Size];
-        HMACSHA256.HashData(_chunkIdKey, plaintext, mac);
+        HMACSHA256.HashData(_chunkIdKey, hash, mac);
         return Digest.Read(mac);
     }
 }

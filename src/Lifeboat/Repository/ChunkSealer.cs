@@ -58,9 +58,10 @@ public sealed class ChunkSealer(MasterKey key, int compressionLevel, ICompressor
 
     /// <summary>
     /// Opens a stored chunk into <paramref name="destination"/> (at least <see cref="PackEntry.RawLength"/> bytes) and
-    /// checks its ID. Throws <see cref="CorruptObjectException"/> when anything does not match.
+    /// checks its ID; returns the plaintext's SHA-256. Throws <see cref="CorruptObjectException"/> when anything does
+    /// not match.
     /// </summary>
-    public void Open(PackEntry entry, ReadOnlySpan<byte> stored, Span<byte> destination)
+    public Digest Open(PackEntry entry, ReadOnlySpan<byte> stored, Span<byte> destination)
     {
         Span<byte> aad = stackalloc byte[Digest.Size];
         entry.Id.Write(aad);
@@ -99,9 +100,10 @@ public sealed class ChunkSealer(MasterKey key, int compressionLevel, ICompressor
                 ChunkBuffers.Return(payload);
             }
         }
-        if (key.IdOf(destination[..raw]) != entry.Id)
+        if (key.IdOf(destination[..raw], out var sha256) != entry.Id)
         {
             throw new CorruptObjectException($"chunk {entry.Id.Short} does not match its ID");
         }
+        return sha256;
     }
 }

@@ -15,6 +15,9 @@ public readonly record struct PackEntry(ChunkType Type, byte Flags, Digest Id, u
     /// <summary>Flag bit: the plaintext inside the seal is a zstd frame.</summary>
     public const byte Compressed = 1;
 
+    /// <summary>The largest chunk (data or tree) the format allows: 256 MiB.</summary>
+    public const int MaxRawLength = 256 * 1024 * 1024;
+
     /// <summary>Whether the chunk was compressed.</summary>
     public bool IsCompressed => (Flags & Compressed) != 0;
 
@@ -42,7 +45,7 @@ public readonly record struct PackEntry(ChunkType Type, byte Flags, Digest Id, u
             BinaryPrimitives.ReadUInt32LittleEndian(source[34..]),
             BinaryPrimitives.ReadUInt32LittleEndian(source[38..]),
             BinaryPrimitives.ReadUInt32LittleEndian(source[42..]));
-        if (entry.StoredLength < SecretBox.Overhead || entry.RawLength > 256 * 1024 * 1024)
+        if (entry.StoredLength < SecretBox.Overhead || entry.RawLength > MaxRawLength)
         {
             throw new CorruptObjectException($"pack entry {entry.Id.Short} has impossible lengths");
         }

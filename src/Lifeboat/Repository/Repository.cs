@@ -114,10 +114,18 @@ public sealed class Repository
         var corrupt = new List<string>();
         await foreach (var info in store.ListAsync(BlobKind.Key, cancellationToken))
         {
+            if (!Digest.TryParse(info.Name.Name, out var keyName))
+            {
+                continue;
+            }
             try
             {
-                var keyFile = KeyFile.FromJson(await store.GetAsync(info.Name, cancellationToken));
-                return (keyFile.Unwrap(password), Digest.Parse(info.Name.Name));
+                var bytes = await store.GetAsync(info.Name, cancellationToken);
+                if (Digest.Sha256(bytes) != keyName)
+                {
+                    throw new CorruptObjectException("its bytes do not match its name's hash");
+                }
+                return (KeyFile.FromJson(bytes).Unwrap(password), keyName);
             }
             catch (WrongPasswordException)
             {
@@ -141,7 +149,10 @@ public sealed class Repository
         var result = new List<(Digest, KeyFile)>();
         await foreach (var info in Store.ListAsync(BlobKind.Key, cancellationToken))
         {
-            result.Add((Digest.Parse(info.Name.Name), KeyFile.FromJson(await Store.GetAsync(info.Name, cancellationToken))));
+            if (Digest.TryParse(info.Name.Name, out var name))
+            {
+                result.Add((name, KeyFile.FromJson(await GetVerifiedAsync(info.Name, cancellationToken))));
+            }
         }
         return result;
     }
@@ -262,8 +273,11 @@ public sealed class Repository
         try
         {
             var plain = Key.Box.Open(await GetVerifiedAsync(name, cancellationToken), SnapshotAad);
-            return JsonSerializer.Deserialize(plain, RepositoryJson.Default.Snapshot)
+            var snapshot = JsonSerializer.Deserialize(plain, RepositoryJson.Default.Snapshot)
                 ?? throw new CorruptObjectException("snapshot is empty");
+            return snapshot.Version == 1
+                ? snapshot
+                : throw new CorruptObjectException($"snapshot format version {snapshot.Version} is not supported (this Lifeboat reads version 1)");
         }
         catch (Exception e) when (e is JsonException or CorruptObjectException)
         {
@@ -277,7 +291,11 @@ public sealed class Repository
         var ids = new List<Digest>();
         await foreach (var info in Store.ListAsync(BlobKind.Snapshot, cancellationToken))
         {
-            ids.Add(ParseName(info.Name));
+            // A file that is not named like a snapshot was not written by Lifeboat; it is not a snapshot.
+            if (Digest.TryParse(info.Name.Name, out var id))
+            {
+                ids.Add(id);
+            }
         }
         var loaded = await Task.WhenAll(ids.Select(async id => (id, await LoadSnapshotAsync(id, cancellationToken))));
         return [.. loaded.OrderBy(s => s.Item2.Time).ThenBy(s => s.id.ToString())];

@@ -1,14 +1,14 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Lifeboat.Crypto;
 using Lifeboat.Repository;
+using Lifeboat.Snapshots;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Restore;
 
 /// <summary>
 /// Writes one file: reads its chunks (adjacent chunks of one pack in a single ranged read), opens and verifies each,
-/// hashes the whole content, and renames the temporary file into place only when everything matches.
+/// rebuilds the content hash from the bytes written, and renames the temporary file into place only when it matches.
 /// </summary>
 internal sealed class FileRestorer(Repository.Repository repository, RestoreProgress progress)
 {
@@ -24,10 +24,10 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
             var locations = Locate(item);
             using (var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, item.Node.Size))
             {
-                var (size, sha256) = await WriteContentAsync(handle, locations, cancellationToken);
-                if (size != item.Node.Size || !string.Equals(sha256, item.Node.Sha256, StringComparison.Ordinal))
+                var (size, contentHash) = await WriteContentAsync(handle, locations, cancellationToken);
+                if (size != item.Node.Size || !string.Equals(contentHash, item.Node.ContentHash, StringComparison.Ordinal))
                 {
-                    throw new CorruptObjectException($"restored content does not match the snapshot (size {size} vs {item.Node.Size}, or SHA-256 differs)");
+                    throw new CorruptObjectException($"restored content does not match the snapshot (size {size} vs {item.Node.Size}, or the content hash differs)");
                 }
             }
             Metadata.Apply(temporary, item.Node, isSymlink: false);
@@ -65,7 +65,7 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
     private async Task<(long, string)> WriteContentAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle,
         List<ChunkLocation> locations, CancellationToken cancellationToken)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var chunkHashes = new Digest[locations.Count];
         
         long written = 0;
         var i = 0;
@@ -94,9 +94,8 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
                     try
                     {
                         var at = (int)(entry.Offset - first.Entry.Offset);
-                        repository.Sealer.Open(entry, stored.AsSpan(at, (int)entry.StoredLength), plain);
+                        chunkHashes[k] = repository.Sealer.Open(entry, stored.AsSpan(at, (int)entry.StoredLength), plain);
                         var data = plain.AsMemory(0, (int)entry.RawLength);
-                        sha.AppendData(data.Span);
                         await RandomAccess.WriteAsync(handle, data, written, cancellationToken);
                         written += data.Length;
                         progress.Wrote(data.Length);
@@ -113,7 +112,7 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
             }
             i = end;
         }
-        return (written, Convert.ToHexStringLower(sha.GetHashAndReset()));
+        return (written, ContentHash.Of(chunkHashes));
     }
 
     private static void TryDelete(string path)

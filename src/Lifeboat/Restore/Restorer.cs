@@ -106,7 +106,7 @@ public sealed class Restorer(Repository.Repository repository)
             if (file.Node.Links > 1 && file.Node.Inode != 0)
             {
                 var key = (file.Node.Device, file.Node.Inode);
-                if (seen.TryGetValue(key, out var primary) && primary.Node.Sha256 == file.Node.Sha256)
+                if (seen.TryGetValue(key, out var primary) && primary.Node.ContentHash == file.Node.ContentHash)
                 {
                     links.Add((file, primary));
                     continue;

@@ -29,13 +29,23 @@ public sealed record Tree
         {
             throw new CorruptObjectException($"tree is not valid JSON: {e.Message}");
         }
+        string? previous = null;
         foreach (var node in tree.Nodes)
         {
-            // A tampered tree must never make restore write outside its target.
+            // A tampered tree must never make restore write outside its target, or write one path twice.
             if (node.Name is "" or "." or ".." || node.Name.Contains('/') || node.Name.Contains('\0'))
             {
                 throw new CorruptObjectException($"tree holds an unsafe name '{node.Name}'");
             }
+            if (previous is not null && string.CompareOrdinal(previous, node.Name) >= 0)
+            {
+                throw new CorruptObjectException($"tree entries are not sorted and unique at '{node.Name}'");
+            }
+            if (node.Type is not (TreeNode.File or TreeNode.Directory or TreeNode.Symlink))
+            {
+                throw new CorruptObjectException($"tree entry '{node.Name}' has unknown type '{node.Type}'");
+            }
+            previous = node.Name;
         }
         return tree;
     }

@@ -4,7 +4,7 @@ namespace Lifeboat.Snapshots;
 
 /// <summary>
 /// One entry of a directory listing. Times are nanoseconds since the Unix epoch. Files list their content chunks in
-/// order and the SHA-256 of their whole content, checked again on restore.
+/// order and a content hash over all of them, checked again on restore.
 /// </summary>
 public sealed record TreeNode
 {
@@ -32,8 +32,11 @@ public sealed record TreeNode
     [JsonPropertyName("size")] public long Size { get; init; }
     /// <summary>Content chunk IDs in order (files).</summary>
     [JsonPropertyName("content")] public IReadOnlyList<string>? Content { get; init; }
-    /// <summary>SHA-256 of the whole content, hex (files).</summary>
-    [JsonPropertyName("sha256")] public string? Sha256 { get; init; }
+    /// <summary>
+    /// The file's content hash, hex: SHA-256 over the concatenated SHA-256 digests of its chunks' plaintext, in order
+    /// (the SHA-256 of no bytes for an empty file). Restore recomputes it from the bytes it writes.
+    /// </summary>
+    [JsonPropertyName("contentHash")] public string? ContentHash { get; init; }
     /// <summary>Link target (symlinks).</summary>
     [JsonPropertyName("target")] public string? Target { get; init; }
     /// <summary>The listing's chunk ID (directories).</summary>

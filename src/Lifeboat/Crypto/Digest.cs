@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Lifeboat.Crypto;
 
 /// <summary>
-/// A 32-byte hash: a chunk's ID (HMAC-SHA256 of its plaintext under the chunk-ID key, so IDs reveal nothing about
+/// A 32-byte hash: a chunk's ID (HMAC-SHA256 of its plaintext's SHA-256 under the chunk-ID key, so IDs reveal nothing about
 /// content) or an object's name (SHA-256 of its stored bytes). Four integers, so the in-memory index holds no arrays.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]

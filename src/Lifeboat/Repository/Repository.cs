@@ -158,7 +158,7 @@ public sealed class Repository
     }
 
     /// <summary>
-    /// Removes a key file. Refuses the key in use (so the caller cannot lock itself out mid-session) and the last key.
+    /// Removes a key file. Refuses the key in use, so the caller cannot lock itself out (which also keeps the last key).
     /// </summary>
     public async Task RemoveKeyAsync(Digest name, CancellationToken cancellationToken)
     {

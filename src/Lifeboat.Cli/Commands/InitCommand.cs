@@ -16,7 +16,12 @@ public static class InitCommand
             Description = "zstd level for new data, 0 to store uncompressed (default 3)",
             DefaultValueFactory = _ => 3,
         };
-        var command = new Command("init", "Create a new encrypted repository") { compression };
+        var average = new Option<int>("--average-chunk-kib")
+        {
+            Description = "Average chunk size in KiB, a power of two (default 512); minimum is a quarter, maximum 4 MiB",
+            DefaultValueFactory = _ => ChunkerParameters.Default.AverageSize / 1024,
+        };
+        var command = new Command("init", "Create a new encrypted repository") { compression, average };
         command.SetBody(async (context, ct) =>
         {
             var level = context.Parse.GetValue(compression);
@@ -24,6 +29,7 @@ public static class InitCommand
             {
                 throw new UsageException("--compression-level must be between 0 and 22");
             }
+            var chunker = ChunkerParameters.WithAverage(context.Parse.GetValue(average) * 1024);
             var root = Path.GetFullPath(context.RepositoryLocation);
             if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any()
                 && !await Repository.Repository.ExistsAsync(new LocalBlobStore(root), ct))
@@ -32,7 +38,7 @@ public static class InitCommand
             }
             var password = PasswordSource.Read(context.Parse, confirm: true);
             var store = LocalBlobStore.Create(root);
-            var config = RepositoryConfig.Create(ChunkerParameters.Default, level, RepositoryConfig.DefaultPackSize);
+            var config = RepositoryConfig.Create(chunker, level, RepositoryConfig.DefaultPackSize);
             var repository = await Repository.Repository.InitAsync(store, password, config, ct);
             if (context.Json)
             {

@@ -30,7 +30,8 @@ public sealed class ContentChunkerTests
         Assert.Equal(data.Length, chunks.Sum(c => c.Length));
         Assert.All(chunks.SkipLast(1), c => Assert.InRange(c.Length, ChunkerParameters.Default.MinSize, ChunkerParameters.Default.MaxSize));
         var average = chunks.SkipLast(1).Average(c => c.Length);
-        Assert.InRange(average, 0.7 * 1024 * 1024, 1.6 * 1024 * 1024);
+        var target = ChunkerParameters.Default.AverageSize;
+        Assert.InRange(average, 0.7 * target, 1.6 * target);
     }
 
     [Fact]

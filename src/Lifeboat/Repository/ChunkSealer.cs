@@ -26,7 +26,8 @@ public sealed class ChunkSealer(MasterKey key, int compressionLevel, ICompressor
         try
         {
             var payload = buffer.AsSpan(SecretBox.NonceSize, plaintext.Length);
-            var length = compressionLevel > 0 && plaintext.Length >= 64 ? _codec.TryCompress(plaintext, payload, compressionLevel) : -1;
+            var length = compressionLevel > 0 && plaintext.Length >= 64 && LooksCompressible(plaintext, payload)
+                ? _codec.TryCompress(plaintext, payload, compressionLevel) : -1;
             byte flags = PackEntry.Compressed;
             if (length < 0 || length >= plaintext.Length - plaintext.Length / 50)
             {
@@ -54,6 +55,29 @@ public sealed class ChunkSealer(MasterKey key, int compressionLevel, ICompressor
             ChunkBuffers.Return(buffer);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Whether compressing is worth trying: chunks over 64 KiB are probed at three 8 KiB samples (start, middle, end)
+    /// with the fastest level; only when none of them shrinks by 3 % is the chunk taken as incompressible (random or
+    /// already compressed data), which saves compressing it in full for nothing.
+    /// </summary>
+    private bool LooksCompressible(ReadOnlySpan<byte> plaintext, Span<byte> scratch)
+    {
+        const int sample = 8 * 1024;
+        if (plaintext.Length <= 64 * 1024)
+        {
+            return true;
+        }
+        foreach (var start in (ReadOnlySpan<int>)[0, plaintext.Length / 2 - sample / 2, plaintext.Length - sample])
+        {
+            var written = _codec.TryCompress(plaintext.Slice(start, sample), scratch[..sample], 1);
+            if (written > 0 && written < sample - sample / 32)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>

@@ -57,24 +57,9 @@ internal static partial class Zstd
     /// <exception cref="InvalidOperationException">
     /// zstd failed, including when <paramref name="destination"/> is too small; the message carries zstd's error name.
     /// </exception>
-    public static unsafe int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
+    public static int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
     {
-        var context = CompressionContexts.TryTake(out var pooled) ? pooled : ZstdCompressionContext.Create();
-        nuint written;
-        try
-        {
-            fixed (byte* sourcePointer = source)
-            fixed (byte* destinationPointer = destination)
-            {
-                written = ZSTD_compressCCtx(
-                    context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length, level);
-            }
-        }
-        finally
-        {
-            CompressionContexts.Add(context);
-        }
-
+        var written = CompressCore(source, destination, level);
         if (ZSTD_isError(written) != 0)
         {
             throw new InvalidOperationException(
@@ -88,23 +73,9 @@ internal static partial class Zstd
     /// Compresses like <see cref="Compress"/>, but returns -1 instead of throwing when the frame does not fit in
     /// <paramref name="destination"/>: callers that store incompressible data raw need no bound-sized buffer.
     /// </summary>
-    public static unsafe int TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
+    public static int TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
     {
-        var context = CompressionContexts.TryTake(out var pooled) ? pooled : ZstdCompressionContext.Create();
-        nuint written;
-        try
-        {
-            fixed (byte* sourcePointer = source)
-            fixed (byte* destinationPointer = destination)
-            {
-                written = ZSTD_compressCCtx(
-                    context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length, level);
-            }
-        }
-        finally
-        {
-            CompressionContexts.Add(context);
-        }
+        var written = CompressCore(source, destination, level);
         if (ZSTD_isError(written) == 0)
         {
             return (int)written;
@@ -114,6 +85,24 @@ internal static partial class Zstd
             return -1;
         }
         throw new InvalidOperationException($"zstd could not compress {source.Length} bytes at level {level}: {ErrorName(written)}.");
+    }
+
+    private static unsafe nuint CompressCore(ReadOnlySpan<byte> source, Span<byte> destination, int level)
+    {
+        var context = CompressionContexts.TryTake(out var pooled) ? pooled : ZstdCompressionContext.Create();
+        try
+        {
+            fixed (byte* sourcePointer = source)
+            fixed (byte* destinationPointer = destination)
+            {
+                return ZSTD_compressCCtx(
+                    context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length, level);
+            }
+        }
+        finally
+        {
+            CompressionContexts.Add(context);
+        }
     }
 
     /// <summary>Decompresses every zstd frame in <paramref name="source"/>.</summary>

@@ -9,20 +9,6 @@ public sealed class ChunkSealerTests
 {
     private static readonly MasterKey Key = MasterKey.Generate();
 
-    /// <summary>A codec whose compressed output is silently wrong, like a buggy zstd build.</summary>
-    private sealed class CorruptingCompressor : ICompressor
-    {
-        public int TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
-        {
-            var written = Zstd.TryCompress(source, destination, level);
-            // Change one literal in the frame's body: still a well-formed frame that decodes to the wrong bytes.
-            destination[written / 2] ^= 0x01;
-            return written;
-        }
-
-        public int Decompress(ReadOnlySpan<byte> source, Span<byte> destination) => Zstd.Decompress(source, destination);
-    }
-
     [Fact]
     public void Compressible_chunks_are_stored_compressed_and_open_to_the_same_bytes()
     {

@@ -13,7 +13,7 @@ namespace Lifeboat.Backup;
 /// </summary>
 internal sealed class BackupPipeline : IAsyncDisposable
 {
-    private const int ReadBufferSize = 8 * 1024 * 1024;
+    private const int ReadBufferSize = 4 * 1024 * 1024;
     private const int Uploaders = 2;
     private const int IndexFlushPacks = 256;
     private const int PackBuffers = 2;

@@ -6,9 +6,9 @@ using Lifeboat.Snapshots;
 namespace Lifeboat.Backup;
 
 /// <summary>
-/// Walks the source and builds trees bottom-up. Each directory's entries are started in name order without waiting
-/// for one another, so the pipeline stays full across directory boundaries; a directory's tree is stored once all
-/// its entries are done. Back-pressure comes from the pipeline's bounded file queue.
+/// Walks the source depth first and builds trees bottom-up. Files are queued in walk order without waiting for their
+/// content, so the pipeline stays full across directory boundaries; a directory's tree is stored once all its entries
+/// are done. Back-pressure comes from the pipeline's bounded file queue.
 /// </summary>
 internal sealed class TreeWalker(Repository.Repository repository, BackupPipeline pipeline, TreeReader trees,
     ExcludeMatcher excludes, BackupProgress progress)
@@ -32,46 +32,59 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
     {
         if (!root.IsIncluded)
         {
-            return await ArchiveSourceChildrenAsync(root, parentRoot);
+            return await await WalkSourceChildrenAsync(root, parentRoot);
         }
         // "/" itself was named: the root tree is the listing of "/".
         Interlocked.Increment(ref _directories);
-        return await ArchiveListingAsync("/", parentRoot)
+        return await await WalkListingAsync("/", parentRoot)
             ?? throw new IOException("cannot list /: " + (progress.Errors.LastOrDefault() ?? "unknown error"));
     }
 
-    private async Task<Digest> ArchiveSourceChildrenAsync(SourceTree source, Tree? parentTree)
+    // The walk is two-phase. Awaiting a Walk… method means "every file below has been queued"; the task it returns
+    // completes when the node is ready. Walking waits on the pipeline's bounded file queue, so the walk never runs
+    // more than the queue ahead of the reader, whatever the size of the tree.
+
+    private async ValueTask<Task<Digest>> WalkSourceChildrenAsync(SourceTree source, Tree? parentTree)
     {
-        var tasks = new List<Task<TreeNode?>>();
+        var nodes = new List<Task<TreeNode?>>();
         foreach (var (name, child) in source.Children)
         {
             var status = Posix.LStat(child.Path);
             var parentNode = Find(parentTree, name);
-            tasks.Add(child.IsIncluded
-                ? ArchiveEntryAsync(child.Path, name, status, parentNode)
-                : ArchiveIntermediateAsync(child, name, status, parentNode));
+            if (child.IsIncluded)
+            {
+                nodes.Add(await WalkEntryAsync(child.Path, name, status, parentNode));
+            }
+            else
+            {
+                var listing = await WalkSourceChildrenAsync(child, await LoadParentTreeAsync(parentNode));
+                nodes.Add(DirectoryNodeAsync(listing, name, status));
+            }
         }
-        return await StoreTreeAsync(await Task.WhenAll(tasks));
+        return StoreTreeAsync(nodes);
     }
 
-    private async Task<TreeNode?> ArchiveIntermediateAsync(SourceTree source, string name, FileStatus status, TreeNode? parentNode)
-    {
-        var id = await ArchiveSourceChildrenAsync(source, await LoadParentTreeAsync(parentNode));
-        return DirectoryNode(name, status, id);
-    }
-
-    private Task<TreeNode?> ArchiveEntryAsync(string path, string name, FileStatus status, TreeNode? parentNode)
+    private async ValueTask<Task<TreeNode?>> WalkEntryAsync(string path, string name, FileStatus status, TreeNode? parentNode)
     {
         progress.Seen();
         if (status.IsDirectory)
         {
-            return ArchiveDirectoryAsync(path, name, status, parentNode);
+            Interlocked.Increment(ref _directories);
+            var listing = await WalkListingAsync(path, await LoadParentTreeAsync(parentNode));
+            return DirectoryNodeAsync(listing, name, status);
         }
         if (status.IsRegularFile)
         {
             Interlocked.Increment(ref _files);
             Interlocked.Add(ref _totalBytes, status.Size);
-            return ArchiveFileAsync(path, name, status, parentNode);
+            if (IsUnchanged(parentNode, status))
+            {
+                return Task.FromResult<TreeNode?>(BaseNode(name, TreeNode.File, status) with { Content = parentNode!.Content, ContentHash = parentNode.ContentHash });
+            }
+            progress.Queued(status.Size);
+            var pending = new PendingFile(path, status);
+            await pipeline.QueueFileAsync(pending);
+            return FileNodeAsync(pending, name, status);
         }
         if (status.IsSymlink)
         {
@@ -91,15 +104,8 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
         return Task.FromResult<TreeNode?>(null);
     }
 
-    private async Task<TreeNode?> ArchiveDirectoryAsync(string path, string name, FileStatus status, TreeNode? parentNode)
-    {
-        Interlocked.Increment(ref _directories);
-        var id = await ArchiveListingAsync(path, await LoadParentTreeAsync(parentNode));
-        return id is { } tree ? DirectoryNode(name, status, tree) : null;
-    }
-
-    /// <summary>Archives a directory's entries and stores its tree; null when it cannot be listed (recorded as an error).</summary>
-    private async Task<Digest?> ArchiveListingAsync(string path, Tree? parentTree)
+    /// <summary>Walks a directory's entries; the task stores its tree, or is null when it cannot be listed (recorded as an error).</summary>
+    private async ValueTask<Task<Digest?>> WalkListingAsync(string path, Tree? parentTree)
     {
         List<string> names;
         try
@@ -109,10 +115,10 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             progress.Errors.Enqueue($"{path}: cannot list directory: {e.Message}");
-            return null;
+            return Task.FromResult<Digest?>(null);
         }
         names.Sort(StringComparer.Ordinal);
-        var tasks = new List<Task<TreeNode?>>(names.Count);
+        var nodes = new List<Task<TreeNode?>>(names.Count);
         foreach (var childName in names)
         {
             var childPath = path == "/" ? "/" + childName : path + "/" + childName;
@@ -130,21 +136,21 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
                 progress.Errors.Enqueue($"{childPath}: {e.Message}");
                 continue;
             }
-            tasks.Add(ArchiveEntryAsync(childPath, childName, childStatus, Find(parentTree, childName)));
+            nodes.Add(await WalkEntryAsync(childPath, childName, childStatus, Find(parentTree, childName)));
         }
-        return await StoreTreeAsync(await Task.WhenAll(tasks));
+        return StoreListingAsync(nodes);
     }
 
-    private async Task<TreeNode?> ArchiveFileAsync(string path, string name, FileStatus status, TreeNode? parentNode)
+    private async Task<Digest?> StoreListingAsync(List<Task<TreeNode?>> nodes) => await StoreTreeAsync(nodes);
+
+    private static async Task<TreeNode?> DirectoryNodeAsync(Task<Digest?> listing, string name, FileStatus status) =>
+        await listing is { } tree ? DirectoryNode(name, status, tree) : null;
+
+    private static async Task<TreeNode?> DirectoryNodeAsync(Task<Digest> listing, string name, FileStatus status) =>
+        DirectoryNode(name, status, await listing);
+
+    private static async Task<TreeNode?> FileNodeAsync(PendingFile pending, string name, FileStatus status)
     {
-        if (IsUnchanged(parentNode, status))
-        {
-            progress.Read(0);
-            return BaseNode(name, TreeNode.File, status) with { Content = parentNode!.Content, ContentHash = parentNode.ContentHash };
-        }
-        progress.Queued(status.Size);
-        var pending = new PendingFile(path, status);
-        await pipeline.QueueFileAsync(pending);
         var content = await pending.Completion;
         if (content is null)
         {
@@ -153,7 +159,7 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
         return BaseNode(name, TreeNode.File, status) with
         {
             Size = content.Size,
-            Content = [.. content.Chunks.Select(c => c.ToString())],
+            Content = content.Chunks,
             ContentHash = content.ContentHash,
         };
     }
@@ -167,9 +173,9 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
             return false;
         }
         // Reuse content only while the repository still holds every chunk of it.
-        foreach (var hex in parentNode.Content)
+        foreach (var id in parentNode.Content)
         {
-            if (!Digest.TryParse(hex, out var id) || !repository.Index.Contains(id))
+            if (!repository.Index.Contains(id))
             {
                 return false;
             }
@@ -179,17 +185,16 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
 
     private async Task<Tree?> LoadParentTreeAsync(TreeNode? parentNode)
     {
-        if (parentNode is not { Type: TreeNode.Directory, Subtree: not null } || !Digest.TryParse(parentNode.Subtree, out var id)
-            || !repository.Index.Contains(id))
+        if (parentNode is not { Type: TreeNode.Directory, Subtree: { } id } || !repository.Index.Contains(id))
         {
             return null;
         }
         return await trees.LoadAsync(id, pipeline.Token);
     }
 
-    private async Task<Digest> StoreTreeAsync(TreeNode?[] nodes)
+    private async Task<Digest> StoreTreeAsync(List<Task<TreeNode?>> nodes)
     {
-        var tree = new Tree { Nodes = [.. nodes.OfType<TreeNode>()] };
+        var tree = new Tree { Nodes = [.. (await Task.WhenAll(nodes)).OfType<TreeNode>()] };
         return await pipeline.StoreTreeAsync(tree.ToJson());
     }
 
@@ -222,7 +227,7 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
     }
 
     private static TreeNode DirectoryNode(string name, FileStatus status, Digest subtree) =>
-        BaseNode(name, TreeNode.Directory, status) with { Subtree = subtree.ToString(), Size = 0 };
+        BaseNode(name, TreeNode.Directory, status) with { Subtree = subtree, Size = 0 };
 
     private static TreeNode BaseNode(string name, string type, FileStatus status) => new()
     {

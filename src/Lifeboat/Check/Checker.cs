@@ -213,7 +213,8 @@ public sealed class Checker(Repository.Repository repository)
                 _warnings.Enqueue($"{info.Name} is not a snapshot name; ignored");
             }
         }
-        var trees = new TreeReader(repository);
+        var trees = new TreeReader(repository, cache: false);
+        var checkedTrees = new Dictionary<Digest, List<string>>();
         foreach (var id in ids)
         {
             Snapshot snapshot;
@@ -227,23 +228,39 @@ public sealed class Checker(Repository.Repository repository)
                 damaged[id.Short] = ["(the snapshot itself is unreadable)"];
                 continue;
             }
-            var affected = new List<string>();
-            await CheckTreeAsync(trees, snapshot.Tree, "/", affected, cancellationToken);
+            List<string> affected;
+            try
+            {
+                affected = await CheckTreeAsync(trees, TreeReader.ParseId(snapshot.Tree), checkedTrees, cancellationToken);
+            }
+            catch (CorruptObjectException e)
+            {
+                affected = [$"/ (snapshot root: {e.Message})"];
+            }
             if (affected.Count > 0)
             {
-                damaged[id.Short] = affected;
+                damaged[id.Short] = affected.Select(p => p.StartsWith(' ') ? "/" + p.TrimStart() : p).ToList();
                 _errors.Enqueue($"snapshot {id.Short} ({snapshot.Time:yyyy-MM-dd HH:mm:ss}, {string.Join(", ", snapshot.Paths)}): {affected.Count} damaged files or trees");
             }
         }
         return (ids.Count, damaged);
     }
 
-    private async Task CheckTreeAsync(TreeReader trees, string? treeId, string path, List<string> affected, CancellationToken cancellationToken)
+    /// <summary>
+    /// The problems below one tree, as paths relative to it (" (…)" for the tree itself). Each tree is checked once
+    /// and its result reused wherever it recurs, in this snapshot or another, so memory holds results, not trees.
+    /// </summary>
+    private async Task<List<string>> CheckTreeAsync(TreeReader trees, Digest id, Dictionary<Digest, List<string>> checkedTrees,
+        CancellationToken cancellationToken)
     {
-        Tree tree;
+        if (checkedTrees.TryGetValue(id, out var known))
+        {
+            return known;
+        }
+        var problems = new List<string>();
+        Tree? tree = null;
         try
         {
-            var id = TreeReader.ParseId(treeId);
             if (_badChunks.TryGetValue(id, out var reason))
             {
                 throw new CorruptObjectException(reason);
@@ -252,35 +269,35 @@ public sealed class Checker(Repository.Repository repository)
         }
         catch (CorruptObjectException e)
         {
-            affected.Add($"{path} (directory listing: {e.Message})");
-            return;
+            problems.Add($" (directory listing: {e.Message})");
         }
-        foreach (var node in tree.Nodes)
+        foreach (var node in tree?.Nodes ?? [])
         {
-            var nodePath = path == "/" ? "/" + node.Name : path + "/" + node.Name;
             if (node.Type == TreeNode.Directory)
             {
-                await CheckTreeAsync(trees, node.Subtree, nodePath, affected, cancellationToken);
-            }
-            else if (node.Type == TreeNode.File)
-            {
-                var problem = ContentProblem(node);
-                if (problem is not null)
+                if (node.Subtree is not { } subtree)
                 {
-                    affected.Add($"{nodePath} ({problem})");
+                    problems.Add($"/{node.Name} (directory without a listing)");
+                    continue;
+                }
+                foreach (var below in await CheckTreeAsync(trees, subtree, checkedTrees, cancellationToken))
+                {
+                    problems.Add($"/{node.Name}{below}");
                 }
             }
+            else if (node.Type == TreeNode.File && ContentProblem(node) is { } problem)
+            {
+                problems.Add($"/{node.Name} ({problem})");
+            }
         }
+        checkedTrees[id] = problems;
+        return problems;
     }
 
     private string? ContentProblem(TreeNode node)
     {
-        foreach (var hex in node.Content ?? [])
+        foreach (var id in node.Content ?? [])
         {
-            if (!Digest.TryParse(hex, out var id))
-            {
-                return "invalid chunk ID";
-            }
             if (_badChunks.TryGetValue(id, out var reason))
             {
                 return reason;

@@ -4,14 +4,15 @@ namespace Lifeboat.Chunking;
 public readonly record struct ChunkerParameters(int MinSize, int AverageSize, int MaxSize)
 {
     /// <summary>
-    /// 128 KiB minimum, 512 KiB average, 4 MiB − 4 KiB maximum. Measured on the shared benchmark, a 512 KiB average
+    /// 128 KiB minimum, 512 KiB average, 2 MiB − 4 KiB maximum. Measured on the shared benchmark, a 512 KiB average
     /// stores less after small in-place edits than 1 MiB (a changed region costs about one average chunk on each
-    /// side) at no cost in speed; a sealed maximum-size chunk still fits a 4 MiB buffer.
+    /// side) at no cost in speed, and a 2 MiB maximum keeps every chunk buffer within 2 MiB.
     /// </summary>
     public static ChunkerParameters Default { get; } = WithAverage(512 * 1024);
 
     /// <summary>
-    /// Parameters for an average size (a power of two from 64 KiB to 2 MiB): minimum a quarter of it, maximum 4 MiB − 4 KiB.
+    /// Parameters for an average size (a power of two from 64 KiB to 2 MiB): minimum a quarter of it, maximum twice it
+    /// (at least 2 MiB) less 4 KiB, so a sealed maximum-size chunk still fits a power-of-two buffer.
     /// Throws <see cref="ArgumentException"/> otherwise.
     /// </summary>
     public static ChunkerParameters WithAverage(int averageSize)
@@ -20,7 +21,7 @@ public readonly record struct ChunkerParameters(int MinSize, int AverageSize, in
         {
             throw new ArgumentException($"the average chunk size must be a power of two from 64 KiB to 2 MiB, not {averageSize} bytes");
         }
-        return new ChunkerParameters(averageSize / 4, averageSize, 4 * 1024 * 1024 - 4096);
+        return new ChunkerParameters(averageSize / 4, averageSize, Math.Max(2 * averageSize, 2 * 1024 * 1024) - 4096);
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> unless 64 ≤ min &lt; average &lt; max ≤ 64 MiB and average is a power of two.</summary>

@@ -8,6 +8,7 @@ namespace Lifeboat.Crypto;
 /// content) or an object's name (SHA-256 of its stored bytes). Four integers, so the in-memory index holds no arrays.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
+[System.Text.Json.Serialization.JsonConverter(typeof(DigestJsonConverter))]
 public readonly record struct Digest(ulong A, ulong B, ulong C, ulong D) : IComparable<Digest>
 {
     /// <summary>The length of an ID in bytes.</summary>

@@ -51,11 +51,11 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
     {
         var content = item.Node.Content ?? [];
         var locations = new List<ChunkLocation>(content.Count);
-        foreach (var hex in content)
+        foreach (var id in content)
         {
-            if (!Digest.TryParse(hex, out var id) || !repository.Index.TryGet(id, out var location))
+            if (!repository.Index.TryGet(id, out var location))
             {
-                throw new CorruptObjectException($"chunk {hex[..Math.Min(8, hex.Length)]} is missing from the repository");
+                throw new CorruptObjectException($"chunk {id.Short} is missing from the repository");
             }
             locations.Add(location);
         }

@@ -8,5 +8,5 @@ public sealed record RestoreOptions
     /// <summary>Absolute snapshot paths to restore (with everything below them); empty restores everything.</summary>
     public IReadOnlyList<string> Includes { get; init; } = [];
     /// <summary>Files restored at once.</summary>
-    public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
+    public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
 }

@@ -83,7 +83,7 @@ public sealed class Restorer(Repository.Repository repository)
     private async Task<List<RestoreItem>> PlanAsync(Snapshot snapshot, string target, List<string> includes, CancellationToken cancellationToken)
     {
         var items = new List<RestoreItem>();
-        var trees = new TreeReader(repository);
+        var trees = new TreeReader(repository, cache: false);
         await trees.WalkAsync(TreeReader.ParseId(snapshot.Tree), "/", (path, node) =>
         {
             if (includes.Count == 0 || includes.Any(i => i == "" || path == i || path.StartsWith(i + "/", StringComparison.Ordinal)
@@ -120,8 +120,7 @@ public sealed class Restorer(Repository.Repository repository)
 
     private (Digest, long) FirstChunkPosition(RestoreItem item)
     {
-        if (item.Node.Content is { Count: > 0 } content && Digest.TryParse(content[0], out var id)
-            && repository.Index.TryGet(id, out var location))
+        if (item.Node.Content is { Count: > 0 } content && repository.Index.TryGet(content[0], out var location))
         {
             return (location.Pack, location.Entry.Offset);
         }

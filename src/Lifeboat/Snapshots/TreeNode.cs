@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Lifeboat.Crypto;
 
 namespace Lifeboat.Snapshots;
 
@@ -31,7 +32,7 @@ public sealed record TreeNode
     /// <summary>File size in bytes.</summary>
     [JsonPropertyName("size")] public long Size { get; init; }
     /// <summary>Content chunk IDs in order (files).</summary>
-    [JsonPropertyName("content")] public IReadOnlyList<string>? Content { get; init; }
+    [JsonPropertyName("content")] public IReadOnlyList<Digest>? Content { get; init; }
     /// <summary>
     /// The file's content hash, hex: SHA-256 over the concatenated SHA-256 digests of its chunks' plaintext, in order
     /// (the SHA-256 of no bytes for an empty file). Restore recomputes it from the bytes it writes.
@@ -40,7 +41,7 @@ public sealed record TreeNode
     /// <summary>Link target (symlinks).</summary>
     [JsonPropertyName("target")] public string? Target { get; init; }
     /// <summary>The listing's chunk ID (directories).</summary>
-    [JsonPropertyName("subtree")] public string? Subtree { get; init; }
+    [JsonPropertyName("subtree")] public Digest? Subtree { get; init; }
 
     /// <summary>Node type names.</summary>
     public const string File = "file", Directory = "dir", Symlink = "symlink";

@@ -3,14 +3,18 @@ using Lifeboat.Crypto;
 
 namespace Lifeboat.Snapshots;
 
-/// <summary>Loads trees from the repository, caching each one for the life of the reader. Thread-safe.</summary>
-public sealed class TreeReader(Repository.Repository repository)
+/// <summary>
+/// Loads trees from the repository; with <paramref name="cache"/>, each tree once for the life of the reader (for
+/// callers that revisit trees), otherwise on every request (for single passes, so memory does not grow with the
+/// repository). Thread-safe.
+/// </summary>
+public sealed class TreeReader(Repository.Repository repository, bool cache = true)
 {
     private readonly ConcurrentDictionary<Digest, Task<Tree>> _cache = new();
 
     /// <summary>Loads and parses a tree; throws <see cref="CorruptObjectException"/> when it is missing or damaged.</summary>
     public Task<Tree> LoadAsync(Digest id, CancellationToken cancellationToken) =>
-        _cache.GetOrAdd(id, key => LoadUncachedAsync(key, cancellationToken));
+        cache ? _cache.GetOrAdd(id, key => LoadUncachedAsync(key, cancellationToken)) : LoadUncachedAsync(id, cancellationToken);
 
     /// <summary>Loads a tree named by hex ID.</summary>
     public Task<Tree> LoadAsync(string id, CancellationToken cancellationToken) => LoadAsync(ParseId(id), cancellationToken);
@@ -38,7 +42,7 @@ public sealed class TreeReader(Repository.Repository repository)
             await visit(path, node);
             if (node.Type == TreeNode.Directory)
             {
-                await WalkAsync(ParseId(node.Subtree), path, visit, cancellationToken);
+                await WalkAsync(node.Subtree ?? throw new CorruptObjectException($"directory {path} has no subtree"), path, visit, cancellationToken);
             }
         }
     }

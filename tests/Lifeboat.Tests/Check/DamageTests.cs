@@ -43,7 +43,7 @@ public sealed class DamageTests : IDisposable
     private async Task<(string Path, ChunkLocation Location)> ChunkOfFileAsync(BackupResult backup, string fileName)
     {
         var repository = await TestRepository.OpenAsync(_store);
-        string? content = null;
+        Digest? content = null;
         await new Snapshots.TreeReader(repository).WalkAsync(Digest.Parse(backup.Snapshot.Tree), "/", (path, node) =>
         {
             if (node.Name == fileName)
@@ -52,7 +52,7 @@ public sealed class DamageTests : IDisposable
             }
             return Task.CompletedTask;
         }, CancellationToken.None);
-        Assert.True(repository.Index.TryGet(Digest.Parse(content!), out var location));
+        Assert.True(repository.Index.TryGet(content!.Value, out var location));
         return (Path.Combine(_temp["repo"], new BlobName(BlobKind.Pack, location.Pack.ToString()).RelativePath), location);
     }
 

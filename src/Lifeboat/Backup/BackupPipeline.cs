@@ -16,7 +16,6 @@ internal sealed class BackupPipeline : IAsyncDisposable
     private const int ReadBufferSize = 4 * 1024 * 1024;
     private const int Uploaders = 2;
     private const int IndexFlushPacks = 256;
-    private const int PackBuffers = 2;
 
     private readonly Repository.Repository _repository;
     private readonly BackupProgress _progress;
@@ -25,14 +24,12 @@ internal sealed class BackupPipeline : IAsyncDisposable
     private readonly Channel<PendingFile> _files = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly Channel<ChunkJob> _chunks;
     private readonly Channel<SealedChunk> _sealed = Channel.CreateBounded<SealedChunk>(new BoundedChannelOptions(2) { SingleReader = true });
-    private readonly Channel<byte[]> _freePackBuffers = Channel.CreateUnbounded<byte[]>();
     private readonly Channel<FinishedPack> _packs = Channel.CreateBounded<FinishedPack>(new BoundedChannelOptions(1) { SingleWriter = true });
     private readonly Task _reader;
     private readonly Task[] _workers;
     private readonly Task _packer;
     private readonly Task[] _uploaders;
     private int _packsSinceFlush;
-    private int _packBuffersMade;
 
     public BackupPipeline(Repository.Repository repository, BackupProgress progress, int workers, CancellationToken cancellationToken)
     {
@@ -124,6 +121,11 @@ internal sealed class BackupPipeline : IAsyncDisposable
         catch (Exception)
         {
             // Already reported through Failure; disposal only waits for the stages to stop.
+        }
+        // Packs finished but never committed are discarded; nothing of them is left under a final name.
+        while (_packs.Reader.TryRead(out var unsent))
+        {
+            await unsent.Writer.DisposeAsync();
         }
         // Leftover claims of a failed run must not hide chunks from a later run in this process.
         _repository.Index.ReleaseClaims();
@@ -258,46 +260,48 @@ internal sealed class BackupPipeline : IAsyncDisposable
 
     private async Task PackAsync()
     {
-        var builder = new PackBuilder(_repository.Config.PackSize);
-        await foreach (var chunk in _sealed.Reader.ReadAllAsync(_cancel.Token))
+        PackWriter? pack = null;
+        try
         {
-            if (builder.WouldOverflow(chunk))
+            await foreach (var chunk in _sealed.Reader.ReadAllAsync(_cancel.Token))
             {
-                await _packs.Writer.WriteAsync(builder.Finish(_repository.Key.Box), _cancel.Token);
+                if (pack is not null && pack.WouldOverflow(chunk))
+                {
+                    await SendAsync(pack);
+                    pack = null;
+                }
+                pack ??= new PackWriter(_repository.Store.CreateWriter(Storage.BlobKind.Pack), _repository.Config.PackSize);
+                await pack.AddAsync(chunk, _cancel.Token);
             }
-            if (!builder.HasBuffer)
+            if (pack is { IsEmpty: false })
             {
-                builder.Start(await NextPackBufferAsync());
+                await SendAsync(pack);
+                pack = null;
             }
-            builder.Add(chunk);
-            if (builder.IsFull)
+            _packs.Writer.TryComplete();
+        }
+        finally
+        {
+            if (pack is not null)
             {
-                await _packs.Writer.WriteAsync(builder.Finish(_repository.Key.Box), _cancel.Token);
+                await pack.DisposeAsync();
             }
         }
-        if (!builder.IsEmpty)
-        {
-            await _packs.Writer.WriteAsync(builder.Finish(_repository.Key.Box), _cancel.Token);
-        }
-        _packs.Writer.TryComplete();
     }
 
-    /// <summary>
-    /// A free pack buffer: at most <see cref="PackBuffers"/> exist (one filling, one uploading), made
-    /// on first need so a run that stores little never touches the memory.
-    /// </summary>
-    private async ValueTask<byte[]> NextPackBufferAsync()
+    private async Task SendAsync(PackWriter pack)
     {
-        if (_freePackBuffers.Reader.TryRead(out var free))
+        var finished = await pack.FinishAsync(_repository.Key.Box, _cancel.Token);
+        await pack.DisposeAsync();
+        try
         {
-            return free;
+            await _packs.Writer.WriteAsync(finished, _cancel.Token);
         }
-        if (_packBuffersMade < PackBuffers)
+        catch
         {
-            _packBuffersMade++;
-            return GC.AllocateUninitializedArray<byte>(PackBuilder.BufferSize(_repository.Config.PackSize));
+            await finished.Writer.DisposeAsync();
+            throw;
         }
-        return await _freePackBuffers.Reader.ReadAsync(_cancel.Token);
     }
 
     private async Task UploadAsync()
@@ -306,7 +310,6 @@ internal sealed class BackupPipeline : IAsyncDisposable
         {
             await _repository.StorePackAsync(pack, _cancel.Token);
             _progress.Stored(pack.Length);
-            _freePackBuffers.Writer.TryWrite(pack.Buffer);
             if (Interlocked.Increment(ref _packsSinceFlush) % IndexFlushPacks == 0)
             {
                 _progress.Stored(await _repository.FlushIndexAsync(_cancel.Token));

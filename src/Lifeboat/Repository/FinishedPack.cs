@@ -1,10 +1,7 @@
 using Lifeboat.Crypto;
+using Lifeboat.Storage;
 
 namespace Lifeboat.Repository;
 
-/// <summary>A complete pack: its name (SHA-256 of its bytes), the buffer holding its bytes, and its entries.</summary>
-public sealed record FinishedPack(Digest Name, byte[] Buffer, int Length, IReadOnlyList<PackEntry> Entries)
-{
-    /// <summary>The pack's bytes.</summary>
-    public ReadOnlyMemory<byte> Bytes => Buffer.AsMemory(0, Length);
-}
+/// <summary>A complete pack, written but not yet committed: its name (SHA-256 of its bytes), writer, size and entries.</summary>
+public sealed record FinishedPack(Digest Name, IBlobWriter Writer, long Length, IReadOnlyList<PackEntry> Entries);

@@ -213,14 +213,16 @@ public sealed class Repository
     /// </summary>
     public async Task StorePackAsync(FinishedPack pack, CancellationToken cancellationToken)
     {
-        var name = new BlobName(BlobKind.Pack, pack.Name.ToString());
-        try
+        await using (pack.Writer)
         {
-            await Store.PutAsync(name, pack.Bytes, cancellationToken);
-        }
-        catch (BlobExistsException)
-        {
-            // Same name means same bytes (the name is their SHA-256), so the pack is already stored.
+            try
+            {
+                await pack.Writer.CommitAsync(pack.Name.ToString(), cancellationToken);
+            }
+            catch (BlobExistsException)
+            {
+                // Same name means same bytes (the name is their SHA-256), so the pack is already stored.
+            }
         }
         Index.AddPack(pack.Name, pack.Entries);
         lock (_unindexedLock)

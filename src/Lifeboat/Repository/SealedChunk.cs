@@ -16,6 +16,9 @@ public sealed class SealedChunk(PackEntry entry, byte[] buffer) : IDisposable
     /// <summary>The sealed bytes.</summary>
     public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, (int)Entry.StoredLength);
 
+    /// <summary>The sealed bytes, for asynchronous writes (valid until disposal).</summary>
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, (int)Entry.StoredLength);
+
     /// <summary>Returns the buffer to the pool.</summary>
     public void Dispose()
     {

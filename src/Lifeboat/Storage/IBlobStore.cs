@@ -33,6 +33,12 @@ public interface IBlobStore
 
     /// <summary>Deletes an object; deleting a missing object is not an error.</summary>
     Task DeleteAsync(BlobName name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts a new object of <paramref name="kind"/> to be named when complete. The default collects it in memory
+    /// and puts it on commit; stores that can stream it to storage as it is written override this.
+    /// </summary>
+    IBlobWriter CreateWriter(BlobKind kind) => new BufferedBlobWriter(this, kind);
 }
 
 /// <summary>An object's name and size as a listing reports them.</summary>

@@ -223,7 +223,7 @@ public sealed partial class LocalBlobStore : IBlobStore
                 throw new BlobExistsException(name);
             }
         }
-        catch (IOException e) when (e.HResult == NoSpaceErrno || e.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("disk is full", StringComparison.OrdinalIgnoreCase))
+        catch (IOException e) when (IsDiskFull(e))
         {
             TryDelete(temp);
             throw new IOException($"No space left on device while storing {name} in {root}", e);
@@ -240,6 +240,10 @@ public sealed partial class LocalBlobStore : IBlobStore
     }
 
     private const int NoSpaceErrno = 28;
+
+    private static bool IsDiskFull(IOException e) =>
+        e.HResult == NoSpaceErrno || e.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("disk is full", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("No space left", StringComparison.Ordinal);
 
     private IEnumerable<BlobInfo> Enumerate(BlobKind kind)
     {

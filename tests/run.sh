@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOG
 
 # System packages the code and tests use: libzstd for compression, util-linux for mount (full-disk tests).
 need=()
-ldconfig -p | grep -q 'libzstd.so.1 ' || need+=(libzstd1)
+ldconfig -p | grep -F 'libzstd.so.1 ' >/dev/null || need+=(libzstd1)
 command -v mount >/dev/null || need+=(mount)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "tests/run.sh: please install: ${need[*]}" >&2; exit 1; fi

@@ -4,7 +4,7 @@ using Lifeboat.Crypto;
 namespace Lifeboat.Repository;
 
 /// <summary>
-/// The in-memory map from chunk ID to pack location, built from index files. Compact: about 64 bytes per chunk
+/// The in-memory map from chunk ID to pack location, built from index files. Compact: about 64 bytes per chunk (67 measured)
 /// (the 32-byte ID, a 16-byte location holding a pack number, and the dictionary's own bookkeeping).
 /// During a backup it also tracks chunks claimed by the pipeline but not yet in a durable pack, so two workers never
 /// store the same chunk twice. Thread-safe.

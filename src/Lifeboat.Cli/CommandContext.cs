@@ -49,7 +49,10 @@ public sealed class CommandContext(ParseResult parse)
         var repository = await Repository.Repository.OpenAsync(store, PasswordSource.Read(Parse, confirm: false), cancellationToken);
         if (loadIndex)
         {
-            await repository.LoadIndexAsync(cancellationToken);
+            foreach (var warning in await repository.LoadIndexAsync(cancellationToken))
+            {
+                await Console.Error.WriteLineAsync($"lifeboat: warning: {warning}");
+            }
         }
         return repository;
     }
@@ -61,7 +64,12 @@ public sealed class CommandContext(ParseResult parse)
     public static async Task<(Digest Id, Snapshot Snapshot)> FindSnapshotAsync(Repository.Repository repository, string name,
         string? host, IReadOnlyList<string> paths, CancellationToken cancellationToken)
     {
-        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken);
+        var damaged = new List<string>();
+        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken, damaged, name == "latest" ? "" : name.ToLowerInvariant());
+        foreach (var warning in damaged)
+        {
+            await Console.Error.WriteLineAsync($"lifeboat: warning: skipped a damaged snapshot: {warning}");
+        }
         if (name == "latest")
         {
             var candidates = snapshots.Where(s => (host is null || s.Snapshot.Host == host)

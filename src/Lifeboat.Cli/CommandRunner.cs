@@ -35,7 +35,10 @@ public static class CommandRunner
         OperationCanceledException when cancellationToken.IsCancellationRequested => (ExitCodes.Interrupted, "interrupted; nothing was committed by the unfinished step"),
         WrongPasswordException => (ExitCodes.WrongPassword, e.Message),
         RepositoryNotFoundException => (ExitCodes.NoRepository, e.Message),
-        UsageException or ArgumentException => (ExitCodes.Usage, e.Message),
+        // The core throws ArgumentException only for what the caller asked (paths, patterns, options); a null argument
+        // is a bug, not a usage error.
+        UsageException => (ExitCodes.Usage, e.Message),
+        ArgumentException when e is not ArgumentNullException => (ExitCodes.Usage, e.Message),
         CorruptObjectException => (ExitCodes.Failure, $"repository data is damaged: {e.Message}; run 'lifeboat check' for a full report"),
         RepositoryExistsException => (ExitCodes.Failure, e.Message),
         FileNotFoundException or DirectoryNotFoundException => (ExitCodes.Failure, e.Message),

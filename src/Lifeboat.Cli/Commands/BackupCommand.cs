@@ -57,12 +57,16 @@ public static class BackupCommand
         var summary = result.Snapshot.Summary!;
         if (context.Json)
         {
-            CommandContext.WriteJson(new { snapshot = result.Id.ToString(), summary, errors = result.Errors });
+            CommandContext.WriteJson(new { snapshot = result.Id.ToString(), summary, errors = result.Errors, warnings = result.Warnings });
             return;
         }
         foreach (var error in result.Errors)
         {
             Console.Error.WriteLine($"lifeboat: left out {error}");
+        }
+        foreach (var warning in result.Warnings)
+        {
+            Console.Error.WriteLine($"lifeboat: warning: {warning}");
         }
         Console.WriteLine($"snapshot {result.Id.Short} saved: {summary.Files} files, {summary.Directories} directories, {Size.Format(summary.TotalBytes)}");
         Console.WriteLine($"  read {summary.FilesRead} files ({Size.Format(summary.BytesRead)}), {Size.Format(summary.NewBytes)} new, {Size.Format(summary.StoredBytes)} stored");

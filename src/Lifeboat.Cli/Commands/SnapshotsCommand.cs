@@ -12,7 +12,12 @@ public static class SnapshotsCommand
         command.SetBody(async (context, ct) =>
         {
             var repository = await context.OpenRepositoryAsync(loadIndex: false, ct);
-            var snapshots = await repository.LoadSnapshotsAsync(ct);
+            var damaged = new List<string>();
+            var snapshots = await repository.LoadSnapshotsAsync(ct, damaged);
+            foreach (var warning in damaged)
+            {
+                await Console.Error.WriteLineAsync($"lifeboat: warning: damaged snapshot not listed: {warning}; 'lifeboat check' reports what it affects");
+            }
             if (context.Json)
             {
                 CommandContext.WriteJson(snapshots.Select(s => new { id = s.Id.ToString(), snapshot = s.Snapshot }));

@@ -27,7 +27,7 @@ public sealed class Archiver(Repository.Repository repository, TimeProvider cloc
             throw new ArgumentException("nothing to back up: name at least one path");
         }
         var excludes = new ExcludeMatcher(options.Excludes);
-        var (parentId, parent) = options.Force ? (null, null) : await FindParentAsync(options, paths, cancellationToken);
+        var (parentId, parent) = options.Force ? (null, null) : await FindParentAsync(options, paths, progress, cancellationToken);
         var trees = new TreeReader(repository, cache: false);
         var parentRoot = parent is null ? null : await trees.LoadAsync(parent.Tree, cancellationToken);
 
@@ -73,12 +73,18 @@ public sealed class Archiver(Repository.Repository repository, TimeProvider cloc
             },
         };
         var id = await repository.SaveSnapshotAsync(snapshot, cancellationToken);
-        return new BackupResult(id, snapshot, [.. progress.Errors]);
+        return new BackupResult(id, snapshot, [.. progress.Errors], [.. progress.Warnings]);
     }
 
-    private async Task<(Digest?, Snapshot?)> FindParentAsync(BackupOptions options, List<string> paths, CancellationToken cancellationToken)
+    private async Task<(Digest?, Snapshot?)> FindParentAsync(BackupOptions options, List<string> paths, BackupProgress progress,
+        CancellationToken cancellationToken)
     {
-        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken);
+        var damaged = new List<string>();
+        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken, damaged);
+        foreach (var warning in damaged)
+        {
+            progress.Warnings.Enqueue($"a damaged snapshot cannot serve as parent: {warning}");
+        }
         for (var i = snapshots.Count - 1; i >= 0; i--)
         {
             var (id, snapshot) = snapshots[i];

@@ -182,14 +182,17 @@ internal sealed class BackupPipeline : IAsyncDisposable
         var index = 0;
         try
         {
-            using var handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+            using var handle = FileSystem.Posix.OpenSameFile(file.Path, file.Status);
+            // Read what the file held when it was scanned: a file that keeps growing (a busy log) still ends.
+            var limit = file.Status.Size;
             int filled = 0;
             var eof = false;
             while (true)
             {
                 while (!eof && filled < buffer.Length)
                 {
-                    var read = RandomAccess.Read(handle, buffer.AsSpan(filled), size + filled);
+                    var want = (int)Math.Min(buffer.Length - filled, limit - (size + filled));
+                    var read = want == 0 ? 0 : RandomAccess.Read(handle, buffer.AsSpan(filled, want), size + filled);
                     if (read == 0)
                     {
                         eof = true;

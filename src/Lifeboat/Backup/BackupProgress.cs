@@ -24,6 +24,9 @@ public sealed class BackupProgress
     public long FilesTotal => Interlocked.Read(ref _filesTotal);
     /// <summary>Bytes in the source, once a scan has counted them (-1 until then).</summary>
     public long BytesTotal => Interlocked.Read(ref _bytesTotal);
+    /// <summary>Problems that did not change what was backed up (e.g. a damaged older snapshot), for display.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Warnings { get; } = new();
+
     /// <summary>Files that could not be read, with the reason; the snapshot leaves them out.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Errors { get; } = new();
 

@@ -56,6 +56,10 @@ public sealed record KeyFile
     /// </summary>
     public MasterKey Unwrap(string password)
     {
+        if (Salt is null || Data is null)
+        {
+            throw new CorruptObjectException("key file lacks its salt or data");
+        }
         if (Version != 1 || Kdf != "pbkdf2-sha256")
         {
             throw new CorruptObjectException($"key file has unsupported version {Version} or KDF '{Kdf}'");

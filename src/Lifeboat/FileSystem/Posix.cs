@@ -25,6 +25,7 @@ public static partial class Posix
     private const int ErrorNoEntry = 2;
     private const int ErrorAccessDenied = 13;
     private const int ErrorNotDirectory = 20;
+    private const int ErrorSymbolicLinkLoop = 40;
 
     private const long NanosecondsPerSecond = 1_000_000_000;
 
@@ -113,6 +114,59 @@ public static partial class Posix
     /// </summary>
     public static void Chmod(string path, UnixFileMode mode) => File.SetUnixFileMode(path, mode);
 
+    /// <summary>
+    /// Opens a regular file for reading without following a symbolic link and without blocking on a FIFO, and checks
+    /// that it is still the file <paramref name="expected"/> describes (same device and inode, still a regular file):
+    /// a file swapped between the walk and the read is refused rather than read in its place.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenSameFile(string path, FileStatus expected)
+    {
+        ValidatePath(path);
+        const int ReadOnlyNoFollowNonBlockCloseOnExec = 0x0 | 0x20000 | 0x800 | 0x80000;
+        var fd = open(path, ReadOnlyNoFollowNonBlockCloseOnExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno == ErrorSymbolicLinkLoop
+                ? new IOException($"Could not open '{path}': it was replaced by a symbolic link after it was scanned.", errno)
+                : ErrorFor(errno, path, $"open '{path}'");
+        }
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        if (fstat(fd, out LinuxStat stat) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            handle.Dispose();
+            throw ErrorFor(errno, path, $"read the metadata of '{path}'");
+        }
+        var status = new FileStatus(stat.Device, stat.Inode, stat.LinkCount, stat.Mode, stat.Uid, stat.Gid, stat.Size, 0, 0);
+        if (!status.IsRegularFile || status.Device != expected.Device || status.Inode != expected.Inode)
+        {
+            handle.Dispose();
+            throw new IOException($"Could not read '{path}': it was replaced by another file after it was scanned.");
+        }
+        return handle;
+    }
+
+    /// <summary>
+    /// Flushes the whole file system holding <paramref name="path"/> to disk (syncfs): one call that makes everything
+    /// written there durable, instead of an fsync per file.
+    /// </summary>
+    public static void SyncFileSystem(string path)
+    {
+        ValidatePath(path);
+        const int ReadOnlyDirectoryCloseOnExec = 0x0 | 0x10000 | 0x80000;
+        var fd = open(path, ReadOnlyDirectoryCloseOnExec);
+        if (fd < 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path, $"open '{path}'");
+        }
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        if (syncfs(fd) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path, $"flush the file system of '{path}' to disk");
+        }
+    }
+
     private static void ValidatePath(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -155,4 +209,13 @@ public static partial class Posix
 
     [LibraryImport(LibraryName)]
     private static partial uint getuid();
+
+    [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    private static partial int fstat(int fd, out LinuxStat status);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    private static partial int syncfs(int fd);
 }

@@ -6,6 +6,8 @@ namespace Lifeboat.Repository;
 /// <summary>
 /// Rebuilds the index from the packs alone (their headers describe them): writes a new index listing every readable
 /// pack, durably, and only then deletes the index files it replaces. A crash in between leaves both, which is harmless.
+/// A pack whose header cannot be read keeps the entries a readable old index has for it: its chunks may well be
+/// intact, and the old index is then the only record of where they are.
 /// </summary>
 public sealed class IndexRebuilder(Repository repository)
 {
@@ -39,7 +41,8 @@ public sealed class IndexRebuilder(Repository repository)
                     unreadable.Enqueue($"{info.Name}: {e.Message}");
                 }
             });
-        var sorted = indexed.OrderBy(p => p.Pack.ToString(), StringComparer.Ordinal).ToList();
+        var carried = await CarryForwardAsync(oldIndexes, unreadable, cancellationToken);
+        var sorted = indexed.Concat(carried).OrderBy(p => p.Pack.ToString(), StringComparer.Ordinal).ToList();
         var supersedes = oldIndexes.Select(Repository.ParseName).ToList();
         for (var start = 0; start < Math.Max(1, sorted.Count); start += PacksPerIndexFile)
         {
@@ -57,6 +60,34 @@ public sealed class IndexRebuilder(Repository repository)
             await repository.Store.DeleteAsync(old, cancellationToken);
         }
         return (sorted.Count, [.. unreadable]);
+    }
+
+    private async Task<List<IndexedPack>> CarryForwardAsync(List<BlobName> oldIndexes,
+        System.Collections.Concurrent.ConcurrentQueue<string> unreadable, CancellationToken cancellationToken)
+    {
+        var wanted = unreadable.Select(u => u[..u.IndexOf(':')]).ToHashSet(StringComparer.Ordinal);
+        var carried = new Dictionary<Digest, IndexedPack>();
+        if (wanted.Count == 0)
+        {
+            return [];
+        }
+        foreach (var name in oldIndexes)
+        {
+            IndexFile file;
+            try
+            {
+                file = await repository.ReadIndexFileAsync(name, cancellationToken);
+            }
+            catch (CorruptObjectException)
+            {
+                continue; // a damaged old index holds nothing that can be trusted
+            }
+            foreach (var pack in file.Packs.Where(p => wanted.Contains(new BlobName(BlobKind.Pack, p.Pack.ToString()).ToString())))
+            {
+                carried.TryAdd(pack.Pack, pack);
+            }
+        }
+        return [.. carried.Values];
     }
 
     private async Task<List<PackEntry>> ReadHeaderAsync(BlobInfo info, CancellationToken cancellationToken)

@@ -45,7 +45,8 @@ public readonly record struct PackEntry(ChunkType Type, byte Flags, Digest Id, u
             BinaryPrimitives.ReadUInt32LittleEndian(source[34..]),
             BinaryPrimitives.ReadUInt32LittleEndian(source[38..]),
             BinaryPrimitives.ReadUInt32LittleEndian(source[42..]));
-        if (entry.StoredLength < SecretBox.Overhead || entry.RawLength > MaxRawLength)
+        if (entry.StoredLength < SecretBox.Overhead || entry.RawLength > MaxRawLength
+            || entry.StoredLength > (long)MaxRawLength + MaxRawLength / 128 + 1024 * 1024)
         {
             throw new CorruptObjectException($"pack entry {entry.Id.Short} has impossible lengths");
         }

@@ -130,7 +130,7 @@ public sealed class Repository
             catch (WrongPasswordException)
             {
             }
-            catch (Exception e) when (e is CorruptObjectException or FormatException)
+            catch (Exception e) when (e is CorruptObjectException or FormatException or ArgumentException)
             {
                 corrupt.Add($"{info.Name.Name[..8]}: {e.Message}");
             }
@@ -174,9 +174,13 @@ public sealed class Repository
         await Store.DeleteAsync(new BlobName(BlobKind.Key, name.ToString()), cancellationToken);
     }
 
-    /// <summary>Loads every index file into <see cref="Index"/>. Any unreadable index file is an error.</summary>
-    public async Task LoadIndexAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads every index file into <see cref="Index"/>. A damaged index file is skipped and named in the result: its
+    /// chunks then look absent, so a backup stores them again and a restore reports only the files that need them.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> LoadIndexAsync(CancellationToken cancellationToken)
     {
+        var damaged = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var names = new List<BlobName>();
         await foreach (var info in Store.ListAsync(BlobKind.Index, cancellationToken))
         {
@@ -185,12 +189,22 @@ public sealed class Repository
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
             async (name, ct) =>
             {
-                var file = await ReadIndexFileAsync(name, ct);
+                IndexFile file;
+                try
+                {
+                    file = await ReadIndexFileAsync(name, ct);
+                }
+                catch (CorruptObjectException e)
+                {
+                    damaged.Enqueue($"{e.Message}; 'lifeboat repair index' rebuilds the index from the packs");
+                    return;
+                }
                 foreach (var pack in file.Packs)
                 {
                     Index.AddPack(pack.Pack, pack.Entries);
                 }
             });
+        return [.. damaged];
     }
 
     /// <summary>Reads and verifies one index file.</summary>
@@ -245,7 +259,19 @@ public sealed class Repository
             return 0;
         }
         var bytes = new IndexFile([], packs).Seal(Key.Box);
-        await PutContentAddressedAsync(Store, BlobKind.Index, bytes, cancellationToken);
+        try
+        {
+            await PutContentAddressedAsync(Store, BlobKind.Index, bytes, cancellationToken);
+        }
+        catch
+        {
+            // Still unindexed on storage: keep them queued, so a later flush in this process writes them.
+            lock (_unindexedLock)
+            {
+                _unindexed.InsertRange(0, packs);
+            }
+            throw;
+        }
         return bytes.Length;
     }
 
@@ -287,20 +313,38 @@ public sealed class Repository
         }
     }
 
-    /// <summary>Every snapshot, oldest first. An unreadable snapshot is an error.</summary>
-    public async Task<List<(Digest Id, Snapshot Snapshot)>> LoadSnapshotsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Every readable snapshot, oldest first. A damaged snapshot is left out and described in
+    /// <paramref name="damaged"/> (when given): one bad snapshot must not stop restores of the others.
+    /// </summary>
+    public async Task<List<(Digest Id, Snapshot Snapshot)>> LoadSnapshotsAsync(CancellationToken cancellationToken,
+        ICollection<string>? damaged = null, string idPrefix = "")
     {
         var ids = new List<Digest>();
         await foreach (var info in Store.ListAsync(BlobKind.Snapshot, cancellationToken))
         {
             // A file that is not named like a snapshot was not written by Lifeboat; it is not a snapshot.
-            if (Digest.TryParse(info.Name.Name, out var id))
+            if (Digest.TryParse(info.Name.Name, out var id) && info.Name.Name.StartsWith(idPrefix, StringComparison.Ordinal))
             {
                 ids.Add(id);
             }
         }
-        var loaded = await Task.WhenAll(ids.Select(async id => (id, await LoadSnapshotAsync(id, cancellationToken))));
-        return [.. loaded.OrderBy(s => s.Item2.Time).ThenBy(s => s.id.ToString())];
+        var loaded = await Task.WhenAll(ids.Select(async id =>
+        {
+            try
+            {
+                return (id, await LoadSnapshotAsync(id, cancellationToken));
+            }
+            catch (CorruptObjectException e)
+            {
+                lock (ids)
+                {
+                    damaged?.Add(e.Message);
+                }
+                return (id, (Snapshot?)null);
+            }
+        }));
+        return [.. loaded.Where(s => s.Item2 is not null).Select(s => (s.id, s.Item2!)).OrderBy(s => s.Item2.Time).ThenBy(s => s.id.ToString())];
     }
 
     /// <summary>Reads an object whose name is the SHA-256 of its bytes and checks that it is.</summary>

@@ -17,8 +17,7 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
     /// <summary>Restores the file; returns null on success or the reason it was not restored.</summary>
     public async Task<string?> RestoreAsync(RestoreItem item, CancellationToken cancellationToken)
     {
-        var directory = Path.GetDirectoryName(item.TargetPath)!;
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(item.TargetPath)}.lifeboat-{Guid.NewGuid():N}");
+        var temporary = TemporaryPath(item.TargetPath);
         try
         {
             var locations = Locate(item);
@@ -46,6 +45,13 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
             throw;
         }
     }
+
+    /// <summary>
+    /// A short temporary name beside <paramref name="path"/> (".lb-" and 16 hex characters), so a file whose own name is
+    /// near the 255-byte limit can still be written under a temporary name first.
+    /// </summary>
+    public static string TemporaryPath(string path) =>
+        Path.Combine(Path.GetDirectoryName(path)!, ".lb-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)));
 
     private List<ChunkLocation> Locate(RestoreItem item)
     {

@@ -26,9 +26,19 @@ public sealed class Restorer(Repository.Repository repository)
         var errors = new ConcurrentBag<RestoreError>();
         Directory.CreateDirectory(target);
         var directories = items.Where(i => i.Node.Type == TreeNode.Directory).ToList();
+        var unusable = new HashSet<string>(StringComparer.Ordinal);
         foreach (var directory in directories)
         {
-            Directory.CreateDirectory(directory.TargetPath);
+            // Parents come before children in walk order: below a directory that could not be made, skip quietly.
+            if (unusable.Contains(Path.GetDirectoryName(directory.TargetPath)!))
+            {
+                unusable.Add(directory.TargetPath);
+                continue;
+            }
+            if (!TryStep(errors, directory, () => TargetDirectory.Ensure(directory.TargetPath)))
+            {
+                unusable.Add(directory.TargetPath);
+            }
         }
 
         var files = items.Where(i => i.Node.Type == TreeNode.File).ToList();
@@ -36,11 +46,18 @@ public sealed class Restorer(Repository.Repository repository)
         progress.Planned(files.Count, primaries.Sum(f => f.Node.Size));
         var writer = new FileRestorer(repository, progress);
         var ordered = primaries.OrderBy(FirstChunkPosition).ToList();
+        var restored = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
             async (item, ct) =>
             {
-                var error = await writer.RestoreAsync(item, ct);
-                if (error is not null)
+                var error = unusable.Contains(Path.GetDirectoryName(item.TargetPath)!)
+                    ? "its directory could not be created"
+                    : await writer.RestoreAsync(item, ct);
+                if (error is null)
+                {
+                    restored[item.TargetPath] = true;
+                }
+                else
                 {
                     errors.Add(new RestoreError(item.SnapshotPath, error));
                 }
@@ -50,32 +67,34 @@ public sealed class Restorer(Repository.Repository repository)
         {
             TryStep(errors, link, () =>
             {
-                if (!File.Exists(primary.TargetPath))
+                // Only a partner restored and verified in this run may be linked to: an older file of that name is not it.
+                if (!restored.ContainsKey(primary.TargetPath))
                 {
                     throw new IOException($"its hard-link partner {primary.SnapshotPath} was not restored");
                 }
-                File.Delete(link.TargetPath);
-                Posix.Link(primary.TargetPath, link.TargetPath);
+                var temporary = FileRestorer.TemporaryPath(link.TargetPath);
+                Posix.Link(primary.TargetPath, temporary);
+                File.Move(temporary, link.TargetPath, overwrite: true);
                 progress.FileDone();
             });
         }
-        foreach (var symlink in items.Where(i => i.Node.Type == TreeNode.Symlink))
+        foreach (var symlink in items.Where(i => i.Node.Type == TreeNode.Symlink && !unusable.Contains(Path.GetDirectoryName(i.TargetPath)!)))
         {
             TryStep(errors, symlink, () =>
             {
-                if (File.Exists(symlink.TargetPath) || Directory.Exists(symlink.TargetPath) || IsDanglingLink(symlink.TargetPath))
-                {
-                    File.Delete(symlink.TargetPath);
-                }
-                File.CreateSymbolicLink(symlink.TargetPath, symlink.Node.Target ?? "");
-                Metadata.Apply(symlink.TargetPath, symlink.Node, isSymlink: true);
+                var temporary = FileRestorer.TemporaryPath(symlink.TargetPath);
+                File.CreateSymbolicLink(temporary, symlink.Node.Target ?? "");
+                Metadata.Apply(temporary, symlink.Node, isSymlink: true);
+                File.Move(temporary, symlink.TargetPath, overwrite: true);
             });
         }
         // Deepest first, so setting a directory's mtime is not undone by writing into it.
-        foreach (var directory in directories.OrderByDescending(d => d.TargetPath.Length))
+        foreach (var directory in directories.Where(d => !unusable.Contains(d.TargetPath)).OrderByDescending(d => d.TargetPath.Length))
         {
             TryStep(errors, directory, () => Metadata.Apply(directory.TargetPath, directory.Node, isSymlink: false));
         }
+        // Success means durable: one flush of the target's file system before anything is reported as restored.
+        Posix.SyncFileSystem(target);
         return new RestoreResult(files.Count, directories.Count, progress.BytesWritten,
             [.. errors.OrderBy(e => e.Path, StringComparer.Ordinal)]);
     }
@@ -127,17 +146,17 @@ public sealed class Restorer(Repository.Repository repository)
         return (default, 0);
     }
 
-    private static bool IsDanglingLink(string path) => new FileInfo(path).LinkTarget is not null;
-
-    private static void TryStep(ConcurrentBag<RestoreError> errors, RestoreItem item, Action step)
+    private static bool TryStep(ConcurrentBag<RestoreError> errors, RestoreItem item, Action step)
     {
         try
         {
             step();
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             errors.Add(new RestoreError(item.SnapshotPath, e.Message));
+            return false;
         }
     }
 }

@@ -29,9 +29,17 @@ public sealed record Tree
         {
             throw new CorruptObjectException($"tree is not valid JSON: {e.Message}");
         }
+        if (tree.Nodes is null || tree.Nodes.Any(n => n is null))
+        {
+            throw new CorruptObjectException("tree has a missing node list or a null node");
+        }
         string? previous = null;
         foreach (var node in tree.Nodes)
         {
+            if (node.Name is null || node.Type is null || node.Size < 0)
+            {
+                throw new CorruptObjectException("tree entry lacks a name or type, or has a negative size");
+            }
             // A tampered tree must never make restore write outside its target, or write one path twice.
             if (node.Name is "" or "." or ".." || node.Name.Contains('/') || node.Name.Contains('\0'))
             {

@@ -67,8 +67,18 @@ public sealed partial class LocalBlobStore
             stream.Dispose();
             _stream = null;
             var folder = Path.GetDirectoryName(path)!;
-            _store.EnsureDirectory(folder, createRoot: false);
-            if (!MoveWithoutReplacing(_temp, path))
+            bool moved;
+            try
+            {
+                _store.EnsureDirectory(folder, createRoot: false);
+                moved = MoveWithoutReplacing(_temp, path);
+            }
+            catch
+            {
+                TryDelete(_temp);
+                throw;
+            }
+            if (!moved)
             {
                 TryDelete(_temp);
                 throw new BlobExistsException(blob);

@@ -68,7 +68,7 @@ public sealed class BackupRestoreTests : IDisposable
         Assert.Equal((1234u, 5678u), (env.Uid, env.Gid));
         Assert.Equal(1_600_000_000_123_456_789, Posix.LStat(Path.Combine(restored, "data/big.bin")).MtimeNanos);
         Assert.Equal(Posix.LStat(Path.Combine(restored, "data/text.log")).Inode, Posix.LStat(Path.Combine(restored, "data/hardlink.log")).Inode);
-        Assert.Empty(Directory.EnumerateFiles(_temp["restore"], "*.lifeboat-*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(_temp["restore"], ".lb-*", SearchOption.AllDirectories));
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class DamageTests : IDisposable
         Assert.EndsWith("file1.bin", error.Path);
         var restored = _temp["restore"] + _source;
         Assert.False(File.Exists(Path.Combine(restored, "file1.bin")));
-        Assert.Empty(Directory.EnumerateFiles(restored, ".*lifeboat-*"));
+        Assert.Empty(Directory.EnumerateFiles(restored, ".lb-*"));
         foreach (var i in new[] { 0, 2, 3, 4, 5 })
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(_source, $"file{i}.bin")), File.ReadAllBytes(Path.Combine(restored, $"file{i}.bin")));

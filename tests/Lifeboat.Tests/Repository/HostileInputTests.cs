@@ -68,4 +68,18 @@ public sealed class HostileInputTests : IDisposable
         await Assert.ThrowsAsync<CorruptObjectException>(() =>
             global::Lifeboat.Repository.Repository.OpenAsync(store, TestRepository.Password, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_planted_key_file_with_null_fields_neither_crashes_nor_locks_out_the_real_key()
+    {
+        var store = LocalBlobStore.Create(_temp["repo"]);
+        await TestRepository.InitAsync(store);
+        var planted = Encoding.UTF8.GetBytes("""{"version":1,"kdf":"pbkdf2-sha256","iterations":600000,"salt":null,"data":null}""");
+        await store.PutAsync(new BlobName(BlobKind.Key, Digest.Sha256(planted).ToString()), planted, CancellationToken.None);
+
+        Assert.NotNull(await global::Lifeboat.Repository.Repository.OpenAsync(store, TestRepository.Password, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<WrongPasswordException>(() =>
+            global::Lifeboat.Repository.Repository.OpenAsync(store, "not the password", CancellationToken.None));
+        Assert.Contains("damaged key files", error.Message);
+    }
 }

@@ -8,8 +8,11 @@ using Lifeboat.Storage;
 namespace Lifeboat.Cli;
 
 /// <summary>What every command needs from the command line: the repository, the password, the output mode.</summary>
-public sealed class CommandContext(ParseResult parse)
+public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
 {
+    private Locking.RepositoryLock? _lock;
+    private CancellationTokenSource? _linked;
+
     private static readonly JsonSerializerOptions JsonOutput = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>The parsed command line.</summary>
@@ -38,8 +41,37 @@ public sealed class CommandContext(ParseResult parse)
     /// <summary>The store at the repository location.</summary>
     public IBlobStore OpenStore() => new LocalBlobStore(Path.GetFullPath(RepositoryLocation));
 
-    /// <summary>Opens the repository with the password, optionally loading its index.</summary>
-    public async Task<Repository.Repository> OpenRepositoryAsync(bool loadIndex, CancellationToken cancellationToken)
+    /// <summary>
+    /// Cancelled when the command is interrupted or the repository lock is lost; commands pass it on after
+    /// <see cref="OpenRepositoryAsync"/>.
+    /// </summary>
+    public CancellationToken Token => _linked?.Token ?? CancellationToken.None;
+
+    /// <summary>Opens the repository with the password, takes the lock <paramref name="locking"/> asks for, and optionally loads the index.</summary>
+    public async Task<Repository.Repository> OpenRepositoryAsync(bool loadIndex, LockMode locking, CancellationToken cancellationToken)
+    {
+        var repository = await OpenRepositoryAsync(loadIndex, cancellationToken);
+        _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (locking != LockMode.None)
+        {
+            _lock = await new Locking.LockManager(repository, TimeProvider.System)
+                .AcquireAsync(locking == LockMode.Exclusive, Parse.CommandResult.Command.Name, cancellationToken);
+            _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lock.Lost);
+        }
+        return repository;
+    }
+
+    /// <summary>Releases the lock, if one was taken.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_lock is not null)
+        {
+            await _lock.DisposeAsync();
+        }
+        _linked?.Dispose();
+    }
+
+    private async Task<Repository.Repository> OpenRepositoryAsync(bool loadIndex, CancellationToken cancellationToken)
     {
         var store = OpenStore();
         if (!await Repository.Repository.ExistsAsync(store, cancellationToken))

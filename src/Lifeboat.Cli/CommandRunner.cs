@@ -19,7 +19,8 @@ public static class CommandRunner
     {
         try
         {
-            return await body(new CommandContext(parse), cancellationToken);
+            await using var context = new CommandContext(parse);
+            return await body(context, cancellationToken);
         }
         catch (Exception e)
         {
@@ -35,6 +36,9 @@ public static class CommandRunner
         OperationCanceledException when cancellationToken.IsCancellationRequested => (ExitCodes.Interrupted, "interrupted; nothing was committed by the unfinished step"),
         WrongPasswordException => (ExitCodes.WrongPassword, e.Message),
         RepositoryNotFoundException => (ExitCodes.NoRepository, e.Message),
+        Locking.RepositoryLockedException => (ExitCodes.Locked, e.Message),
+        OperationCanceledException when !cancellationToken.IsCancellationRequested =>
+            (ExitCodes.Failure, "the repository lock could not be refreshed, so the operation stopped; nothing half-done was committed"),
         // The core throws ArgumentException only for what the caller asked (paths, patterns, options); a null argument
         // is a bug, not a usage error.
         UsageException => (ExitCodes.Usage, e.Message),

@@ -15,6 +15,8 @@ public static class ExitCodes
     public const int Damaged = 4;
     /// <summary>The location holds no repository.</summary>
     public const int NoRepository = 10;
+    /// <summary>Another operation holds a conflicting lock on the repository.</summary>
+    public const int Locked = 11;
     /// <summary>The password opens no key of the repository.</summary>
     public const int WrongPassword = 12;
     /// <summary>Interrupted (Ctrl-C or SIGTERM).</summary>

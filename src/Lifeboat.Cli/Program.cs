@@ -13,7 +13,8 @@ public static class Program
         {
             GlobalOptions.Repo, GlobalOptions.PasswordFile, GlobalOptions.Json, GlobalOptions.Quiet,
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), LsCommand.Create(),
-            RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), DemoCommand.Create(),
+            RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), UnlockCommand.Create(),
+            ForgetCommand.Create(), PruneCommand.Create(), DemoCommand.Create(),
         };
         return root;
     }

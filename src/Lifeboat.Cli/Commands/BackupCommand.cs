@@ -35,7 +35,8 @@ public static class BackupCommand
                 Host = context.Parse.GetValue(host) ?? Environment.MachineName,
                 Force = context.Parse.GetValue(force),
             };
-            var repository = await context.OpenRepositoryAsync(loadIndex: true, ct);
+            var repository = await context.OpenRepositoryAsync(loadIndex: true, LockMode.Shared, ct);
+            ct = context.Token;
             var progress = new BackupProgress();
             var stopwatch = Stopwatch.StartNew();
             if (context.ShowProgress)

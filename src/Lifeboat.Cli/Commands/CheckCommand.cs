@@ -20,7 +20,8 @@ public static class CheckCommand
                 ReadData = context.Parse.GetValue(readData) || context.Parse.GetValue(subset) is not null,
                 SubsetPercent = ParseSubset(context.Parse.GetValue(subset)),
             };
-            var repository = await context.OpenRepositoryAsync(loadIndex: false, ct);
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.Shared, ct);
+            ct = context.Token;
             var stage = "";
             var report = await ProgressDisplay.RunAsync(context.ShowProgress, "check",
                 () => new Checker(repository).RunAsync(options, new Progress<string>(s => stage = s), ct),

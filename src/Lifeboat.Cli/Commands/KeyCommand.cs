@@ -13,7 +13,7 @@ public static class KeyCommand
         var add = new Command("add", "Add a password that opens the repository") { newPasswordFile };
         add.SetBody(async (context, ct) =>
         {
-            var repository = await context.OpenRepositoryAsync(loadIndex: false, ct);
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.Shared, ct);
             var name = await repository.AddKeyAsync(PasswordSource.ReadNew(context.Parse.GetValue(newPasswordFile)), ct);
             Output(context, new { key = name.ToString() }, $"added key {name.Short}");
             return ExitCodes.Success;
@@ -22,7 +22,7 @@ public static class KeyCommand
         var list = new Command("list", "List the keys; * marks the one in use");
         list.SetBody(async (context, ct) =>
         {
-            var repository = await context.OpenRepositoryAsync(loadIndex: false, ct);
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
             var keys = await repository.ListKeysAsync(ct);
             if (context.Json)
             {
@@ -41,7 +41,8 @@ public static class KeyCommand
         var remove = new Command("remove", "Remove a key (not the one in use)") { keyId };
         remove.SetBody(async (context, ct) =>
         {
-            var repository = await context.OpenRepositoryAsync(loadIndex: false, ct);
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.Exclusive, ct);
+            ct = context.Token;
             var prefix = context.Parse.GetValue(keyId)!.ToLowerInvariant();
             var matches = (await repository.ListKeysAsync(ct)).Where(k => k.Name.ToString().StartsWith(prefix, StringComparison.Ordinal)).ToList();
             if (matches.Count != 1)

@@ -14,7 +14,7 @@ public static class LsCommand
         var command = new Command("ls", "List the files in a snapshot") { snapshot, path };
         command.SetBody(async (context, ct) =>
         {
-            var repository = await context.OpenRepositoryAsync(loadIndex: true, ct);
+            var repository = await context.OpenRepositoryAsync(loadIndex: true, LockMode.None, ct);
             var (_, found) = await CommandContext.FindSnapshotAsync(repository, context.Parse.GetValue(snapshot)!, null, [], ct);
             var prefix = context.Parse.GetValue(path) is { } p ? "/" + p.Trim('/') : null;
             var rows = new List<object>();

@@ -12,7 +12,8 @@ public static class RepairCommand
         var index = new Command("index", "Rebuild the index from the pack files alone");
         index.SetBody(async (context, ct) =>
         {
-            var repository = await context.OpenRepositoryAsync(loadIndex: false, ct);
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.Exclusive, ct);
+            ct = context.Token;
             var (indexed, unreadable) = await new IndexRebuilder(repository).RunAsync(ct);
             if (context.Json)
             {

@@ -18,7 +18,8 @@ public static class RestoreCommand
         var command = new Command("restore", "Restore a snapshot into a directory, verifying every file") { snapshot, target, include, host, path };
         command.SetBody(async (context, ct) =>
         {
-            var repository = await context.OpenRepositoryAsync(loadIndex: true, ct);
+            var repository = await context.OpenRepositoryAsync(loadIndex: true, LockMode.Shared, ct);
+            ct = context.Token;
             var (id, found) = await CommandContext.FindSnapshotAsync(repository, context.Parse.GetValue(snapshot)!,
                 context.Parse.GetValue(host), context.Parse.GetValue(path) ?? [], ct);
             var options = new RestoreOptions { Target = context.Parse.GetValue(target)!, Includes = context.Parse.GetValue(include) ?? [] };

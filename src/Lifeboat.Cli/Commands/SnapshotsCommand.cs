@@ -11,7 +11,7 @@ public static class SnapshotsCommand
         var command = new Command("snapshots", "List snapshots, oldest first");
         command.SetBody(async (context, ct) =>
         {
-            var repository = await context.OpenRepositoryAsync(loadIndex: false, ct);
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
             var damaged = new List<string>();
             var snapshots = await repository.LoadSnapshotsAsync(ct, damaged);
             foreach (var warning in damaged)

@@ -10,4 +10,5 @@ namespace Lifeboat.Repository;
 [JsonSerializable(typeof(RepositoryConfig))]
 [JsonSerializable(typeof(Snapshot))]
 [JsonSerializable(typeof(Tree))]
+[JsonSerializable(typeof(Lifeboat.Locking.LockInfo))]
 public sealed partial class RepositoryJson : JsonSerializerContext;

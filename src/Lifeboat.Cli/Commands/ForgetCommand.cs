@@ -1,0 +1,94 @@
+using System.CommandLine;
+using Lifeboat.Retention;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>
+/// <c>lifeboat forget --keep-…</c>: removes the snapshots a retention policy does not keep (their data stays until
+/// <c>prune</c>). <c>--dry-run</c> shows what would go and which rule keeps each kept snapshot.
+/// </summary>
+public static class ForgetCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        Option<int> Count(string name, string what) => new(name) { Description = $"Keep the newest snapshot of each of the last N {what}" };
+        var last = new Option<int>("--keep-last") { Description = "Keep the newest N snapshots" };
+        var hourly = Count("--keep-hourly", "hours");
+        var daily = Count("--keep-daily", "days");
+        var weekly = Count("--keep-weekly", "ISO weeks");
+        var monthly = Count("--keep-monthly", "months");
+        var yearly = Count("--keep-yearly", "years");
+        var within = new Option<string?>("--keep-within") { Description = "Keep all snapshots within this span of the newest, e.g. 30d, 2w, 6m, 1y6m, 12h" };
+        var tags = new Option<string[]>("--keep-tag") { Description = "Keep every snapshot with this tag (repeatable)" };
+        var host = new Option<string?>("--host") { Description = "Only consider snapshots from this host" };
+        var component = new Option<string?>("--component") { Description = "Only consider snapshots of this component" };
+        var timeZone = new Option<string>("--timezone") { Description = "Time zone of the calendar buckets (default UTC), e.g. Europe/Berlin", DefaultValueFactory = _ => "UTC" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Only show what would be removed and why the rest is kept" };
+        var command = new Command("forget", "Remove snapshots that a retention policy does not keep (run prune to free their data)")
+        {
+            last, hourly, daily, weekly, monthly, yearly, within, tags, host, component, timeZone, dryRun,
+        };
+        command.SetBody(async (context, ct) =>
+        {
+            var p = context.Parse;
+            if (new[] { last, hourly, daily, weekly, monthly, yearly }.Any(o => p.GetValue(o) < 0))
+            {
+                throw new UsageException("keep counts cannot be negative");
+            }
+            TimeZoneInfo zone;
+            try
+            {
+                zone = TimeZoneInfo.FindSystemTimeZoneById(p.GetValue(timeZone)!);
+            }
+            catch (TimeZoneNotFoundException)
+            {
+                throw new UsageException($"unknown time zone '{p.GetValue(timeZone)}'; use a name like UTC or Europe/Berlin");
+            }
+            var policy = new RetentionPolicy
+            {
+                Last = p.GetValue(last), Hourly = p.GetValue(hourly), Daily = p.GetValue(daily), Weekly = p.GetValue(weekly),
+                Monthly = p.GetValue(monthly), Yearly = p.GetValue(yearly),
+                Within = p.GetValue(within) is { } span ? CalendarSpan.Parse(span) : null,
+                Tags = p.GetValue(tags) ?? [], TimeZone = zone,
+            };
+            var dry = p.GetValue(dryRun);
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, dry ? LockMode.None : LockMode.Exclusive, ct);
+            ct = dry ? ct : context.Token;
+            var snapshots = (await repository.LoadSnapshotsAsync(ct))
+                .Where(s => (p.GetValue(host) is not { } h || s.Snapshot.Host == h) && (p.GetValue(component) is not { } c || s.Snapshot.Component == c));
+            var decisions = RetentionPlanner.Plan(snapshots, policy);
+            if (!dry)
+            {
+                foreach (var decision in decisions.Where(d => !d.Keep))
+                {
+                    await repository.Store.DeleteAsync(new BlobName(BlobKind.Snapshot, decision.Id.ToString()), ct);
+                }
+            }
+            Report(context, decisions, dry);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void Report(CommandContext context, List<RetentionDecision> decisions, bool dry)
+    {
+        if (context.Json)
+        {
+            CommandContext.WriteJson(new { dryRun = dry, decisions = decisions.Select(d => new { id = d.Id.ToString(), time = d.Snapshot.Time, group = d.Group, keep = d.Keep, reasons = d.Reasons }) });
+            return;
+        }
+        foreach (var group in decisions.GroupBy(d => d.Group))
+        {
+            Console.WriteLine($"{group.Key}:");
+            foreach (var d in group)
+            {
+                var verdict = d.Keep ? "keep  " : dry ? "would remove" : "removed";
+                Console.WriteLine($"  {d.Id.Short}  {d.Snapshot.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {verdict}  {string.Join(", ", d.Reasons)}");
+            }
+        }
+        var gone = decisions.Count(d => !d.Keep);
+        Console.WriteLine($"{decisions.Count - gone} kept, {gone} {(dry ? "would be removed" : "removed")}{(dry || gone == 0 ? "" : "; run 'lifeboat prune' to free their data")}");
+    }
+}

@@ -154,8 +154,20 @@ public sealed class FaultyBlobStore : IBlobStore
         inner.ListAsync(kind, cancellationToken);
 
     /// <inheritdoc />
-    public Task DeleteAsync(BlobName name, CancellationToken cancellationToken) =>
-        inner.DeleteAsync(name, cancellationToken);
+    public Task DeleteAsync(BlobName name, CancellationToken cancellationToken)
+    {
+        var number = Interlocked.Increment(ref deletes);
+        if (number > FailDeleteAfter)
+        {
+            throw new IOException($"injected: delete {number} of {name} fails (FailDeleteAfter = {FailDeleteAfter})");
+        }
+        return inner.DeleteAsync(name, cancellationToken);
+    }
+
+    /// <summary>When set, the first N deletes succeed and every later one throws (a crash mid-way through deletions).</summary>
+    public int? FailDeleteAfter { get; set; }
+
+    private int deletes;
 
     private void BeforeRead(BlobName name)
     {

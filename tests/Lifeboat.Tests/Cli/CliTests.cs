@@ -174,4 +174,28 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, (await Run("repair", "index")).ExitCode);
         Assert.Equal(0, (await Run("check", "--read-data")).ExitCode);
     }
+
+    [Fact]
+    public async Task Forget_dry_run_explains_each_decision_and_changes_nothing_then_forget_removes()
+    {
+        await InitAndBackupAsync();
+        Assert.Equal(0, (await Run("backup", _source, "--tag", "keep-me")).ExitCode);
+        Assert.Equal(0, (await Run("backup", _source)).ExitCode);
+
+        var dry = await Run("forget", "--keep-last", "1", "--keep-tag", "keep-me", "--dry-run", "--json");
+        Assert.True(dry.ExitCode == 0, dry.Stderr);
+        using var plan = JsonDocument.Parse(dry.Stdout);
+        var decisions = plan.RootElement.GetProperty("decisions").EnumerateArray().ToList();
+        Assert.Equal(3, decisions.Count);
+        Assert.Single(decisions, d => !d.GetProperty("keep").GetBoolean());
+        Assert.Contains(decisions, d => d.GetProperty("reasons").EnumerateArray().Any(r => r.GetString() == "tag keep-me"));
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(_repo, "snapshots")).Length);
+
+        Assert.Equal(0, (await Run("forget", "--keep-last", "1", "--keep-tag", "keep-me")).ExitCode);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(_repo, "snapshots")).Length);
+        Assert.Equal(ExitCodes.Usage, (await Run("forget")).ExitCode);
+        Assert.Equal(ExitCodes.Usage, (await Run("forget", "--keep-within", "soon")).ExitCode);
+        Assert.Equal(0, (await Run("prune")).ExitCode);
+        Assert.Equal(0, (await Run("check", "--read-data")).ExitCode);
+    }
 }

@@ -11,6 +11,7 @@ namespace Lifeboat.Cli;
 public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
 {
     private Locking.RepositoryLock? _lock;
+    private Locking.RepositoryLock? _sourceLock;
     private CancellationTokenSource? _linked;
 
     private static readonly JsonSerializerOptions JsonOutput = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -39,7 +40,30 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
     }
 
     /// <summary>The store at the repository location.</summary>
-    public IBlobStore OpenStore() => new LocalBlobStore(Path.GetFullPath(RepositoryLocation));
+    public IBlobStore OpenStore() => OpenStore(RepositoryLocation);
+
+    /// <summary>The store at a location.</summary>
+    public static IBlobStore OpenStore(string location) => new LocalBlobStore(Path.GetFullPath(location));
+
+    /// <summary>
+    /// Opens a second repository (the source of a copy) with its own password, under a shared lock released with this
+    /// context; its index is loaded.
+    /// </summary>
+    public async Task<Repository.Repository> OpenSourceRepositoryAsync(string location, string? passwordFile, CancellationToken cancellationToken)
+    {
+        var store = OpenStore(location);
+        if (!await Repository.Repository.ExistsAsync(store, cancellationToken))
+        {
+            throw new RepositoryNotFoundException($"{store.Location} is not a Lifeboat repository (no config)");
+        }
+        var repository = await Repository.Repository.OpenAsync(store, PasswordSource.ReadSource(passwordFile), cancellationToken);
+        _sourceLock = await new Locking.LockManager(repository, TimeProvider.System).AcquireAsync(exclusive: false, "copy", cancellationToken);
+        foreach (var warning in await repository.LoadIndexAsync(cancellationToken))
+        {
+            await Console.Error.WriteLineAsync($"lifeboat: warning: source: {warning}");
+        }
+        return repository;
+    }
 
     /// <summary>
     /// Cancelled when the command is interrupted or the repository lock is lost; commands pass it on after
@@ -67,6 +91,10 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
         if (_lock is not null)
         {
             await _lock.DisposeAsync();
+        }
+        if (_sourceLock is not null)
+        {
+            await _sourceLock.DisposeAsync();
         }
         _linked?.Dispose();
     }

@@ -37,6 +37,18 @@ public static class PasswordSource
         return !string.IsNullOrEmpty(variable) ? variable : Prompt("New password", confirm: true);
     }
 
+    /// <summary>The source repository's password for copy: --from-password-file, $LIFEBOAT_FROM_PASSWORD_FILE, $LIFEBOAT_FROM_PASSWORD, or a prompt.</summary>
+    public static string ReadSource(string? file)
+    {
+        file ??= Environment.GetEnvironmentVariable("LIFEBOAT_FROM_PASSWORD_FILE");
+        if (!string.IsNullOrEmpty(file))
+        {
+            return FromFile(file);
+        }
+        var variable = Environment.GetEnvironmentVariable("LIFEBOAT_FROM_PASSWORD");
+        return !string.IsNullOrEmpty(variable) ? variable : Prompt("Source repository password", confirm: false);
+    }
+
     private static string FromFile(string file)
     {
         string text;

@@ -21,7 +21,12 @@ public static class InitCommand
             Description = "Average chunk size in KiB, a power of two (default 512); minimum is a quarter, maximum 4 MiB",
             DefaultValueFactory = _ => ChunkerParameters.Default.AverageSize / 1024,
         };
-        var command = new Command("init", "Create a new encrypted repository") { compression, average };
+        var copyFrom = new Option<string?>("--copy-chunker-from")
+        {
+            Description = "Share chunking parameters and chunk IDs with this repository, so 'copy' between them sends only missing chunks (its password: --from-password-file, $LIFEBOAT_FROM_PASSWORD(_FILE))",
+        };
+        var fromPasswordFile = new Option<string?>("--from-password-file") { Description = "Password file of the --copy-chunker-from repository" };
+        var command = new Command("init", "Create a new encrypted repository") { compression, average, copyFrom, fromPasswordFile };
         command.SetBody(async (context, ct) =>
         {
             var level = context.Parse.GetValue(compression);
@@ -36,10 +41,22 @@ public static class InitCommand
             {
                 throw new RepositoryExistsException($"{root} exists and is not empty; choose an empty or new directory");
             }
+            var config = RepositoryConfig.Create(chunker, level, RepositoryConfig.DefaultPackSize);
+            Crypto.MasterKey? key = null;
+            if (context.Parse.GetValue(copyFrom) is { } sourceLocation)
+            {
+                var source = await Repository.Repository.OpenAsync(CommandContext.OpenStore(sourceLocation),
+                    PasswordSource.ReadSource(context.Parse.GetValue(fromPasswordFile)), ct);
+                config = config with
+                {
+                    ChunkMin = source.Config.ChunkMin, ChunkAverage = source.Config.ChunkAverage, ChunkMax = source.Config.ChunkMax,
+                    GearSeed = source.Config.GearSeed,
+                };
+                key = Crypto.MasterKey.WithChunkIdsOf(source.Key);
+            }
             var password = PasswordSource.Read(context.Parse, confirm: true);
             var store = LocalBlobStore.Create(root);
-            var config = RepositoryConfig.Create(chunker, level, RepositoryConfig.DefaultPackSize);
-            var repository = await Repository.Repository.InitAsync(store, password, config, ct);
+            var repository = await Repository.Repository.InitAsync(store, password, config, ct, key: key);
             if (context.Json)
             {
                 CommandContext.WriteJson(new { repository = root, id = config.Id, key = repository.KeyName.ToString() });

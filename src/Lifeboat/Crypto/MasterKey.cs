@@ -29,6 +29,12 @@ public sealed class MasterKey
     /// <summary>A fresh random master key.</summary>
     public static MasterKey Generate() => new(RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>
+    /// A fresh encryption key that shares <paramref name="source"/>'s chunk-ID key, so the same content gets the same
+    /// chunk ID in both repositories and <c>copy</c> sends only chunks the destination lacks.
+    /// </summary>
+    public static MasterKey WithChunkIdsOf(MasterKey source) => new(RandomNumberGenerator.GetBytes(32), (byte[])source._chunkIdKey.Clone());
+
     /// <summary>Reads the 64-byte serialized form.</summary>
     public static MasterKey FromBytes(ReadOnlySpan<byte> bytes)
     {

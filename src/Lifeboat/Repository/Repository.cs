@@ -54,14 +54,14 @@ public sealed class Repository
     /// location without one is not a repository). Throws <see cref="RepositoryExistsException"/> if a config exists.
     /// </summary>
     public static async Task<Repository> InitAsync(IBlobStore store, string password, RepositoryConfig config,
-        CancellationToken cancellationToken, int kdfIterations = KeyFile.MinimumIterations)
+        CancellationToken cancellationToken, int kdfIterations = KeyFile.MinimumIterations, MasterKey? key = null)
     {
         if (await ExistsAsync(store, cancellationToken))
         {
             throw new RepositoryExistsException($"{store.Location} is already a Lifeboat repository");
         }
         config.Validate();
-        var key = MasterKey.Generate();
+        key ??= MasterKey.Generate();
         var keyName = await PutContentAddressedAsync(store, BlobKind.Key, KeyFile.Create(key, password, kdfIterations).ToJson(), cancellationToken);
         var sealedConfig = key.Box.Seal(JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig), ConfigAad);
         await store.PutAsync(ConfigName, sealedConfig, cancellationToken);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Lifeboat.Chunking;
 using Lifeboat.Repository;
 using Lifeboat.Storage;
+using Lifeboat.Storage.S3;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -30,14 +31,36 @@ public static class InitCommand
                 throw new UsageException("--compression-level must be between 0 and 22");
             }
             var chunker = ChunkerParameters.WithAverage(context.Parse.GetValue(average) * 1024);
-            var root = Path.GetFullPath(context.RepositoryLocation);
-            if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any()
-                && !await Repository.Repository.ExistsAsync(new LocalBlobStore(root), ct))
+            var location = context.RepositoryLocation;
+            var s3 = S3Location.IsS3(location);
+            IBlobStore store;
+            string root;
+            if (s3)
             {
-                throw new RepositoryExistsException($"{root} exists and is not empty; choose an empty or new directory");
+                // A bucket has no folders to create; a config object is the one thing that must not be there yet.
+                store = context.OpenStore();
+                root = store.Location;
+                if (await Repository.Repository.ExistsAsync(store, ct))
+                {
+                    throw new RepositoryExistsException($"{root} already holds a repository (it has a config object)");
+                }
+            }
+            else
+            {
+                root = Path.GetFullPath(location);
+                if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any()
+                    && !await Repository.Repository.ExistsAsync(new LocalBlobStore(root), ct))
+                {
+                    throw new RepositoryExistsException($"{root} exists and is not empty; choose an empty or new directory");
+                }
+                store = new LocalBlobStore(root);
             }
             var password = PasswordSource.Read(context.Parse, confirm: true);
-            var store = LocalBlobStore.Create(root);
+            if (!s3)
+            {
+                // Only now, so that a refused password leaves no empty folder behind.
+                store = LocalBlobStore.Create(root);
+            }
             var config = RepositoryConfig.Create(chunker, level, RepositoryConfig.DefaultPackSize);
             var repository = await Repository.Repository.InitAsync(store, password, config, ct);
             if (context.Json)

@@ -5,14 +5,20 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# System packages the code and tests use: libzstd for compression, util-linux for mount (full-disk tests).
+# System packages the code and tests use: libzstd for compression, util-linux for mount (full-disk tests),
+# node and npm for the S3 test server (s3rver).
 need=()
 ldconfig -p | grep -F 'libzstd.so.1 ' >/dev/null || need+=(libzstd1)
 command -v mount >/dev/null || need+=(mount)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "tests/run.sh: please install: ${need[*]}" >&2; exit 1; fi
   apt-get update -qq && apt-get install -y -qq "${need[@]}"
 fi
+
+# The S3 tests start s3rver, pinned in tests/s3/package-lock.json.
+npm ci --prefix tests/s3 --no-audit --no-fund --loglevel=error
 
 dotnet build Lifeboat.slnx -c Release --nologo -v quiet
 results=$(mktemp -d)

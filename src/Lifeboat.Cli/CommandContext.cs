@@ -4,6 +4,7 @@ using Lifeboat.Crypto;
 using Lifeboat.Repository;
 using Lifeboat.Snapshots;
 using Lifeboat.Storage;
+using Lifeboat.Storage.S3;
 
 namespace Lifeboat.Cli;
 
@@ -33,17 +34,31 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
             var location = Parse.GetValue(GlobalOptions.Repo) ?? Environment.GetEnvironmentVariable("LIFEBOAT_REPOSITORY");
             if (string.IsNullOrWhiteSpace(location))
             {
-                throw new UsageException("no repository given: pass --repo DIR or set LIFEBOAT_REPOSITORY");
+                throw new UsageException("no repository given: pass --repo DIR (or an s3: URL) or set LIFEBOAT_REPOSITORY");
             }
             return location;
         }
     }
 
-    /// <summary>The store at the repository location.</summary>
+    /// <summary>The store at the repository location: <see cref="S3BlobStore"/> for an <c>s3:</c> URL, else a local directory.</summary>
     public IBlobStore OpenStore() => OpenStore(RepositoryLocation);
 
-    /// <summary>The store at a location.</summary>
-    public static IBlobStore OpenStore(string location) => new LocalBlobStore(Path.GetFullPath(location));
+    /// <summary>The store at <paramref name="location"/>: <see cref="S3BlobStore"/> for an <c>s3:</c> URL, else a local directory.</summary>
+    public static IBlobStore OpenStore(string location)
+    {
+        if (!S3Location.IsS3(location))
+        {
+            return new LocalBlobStore(Path.GetFullPath(location));
+        }
+        try
+        {
+            return new S3BlobStore(S3Location.Parse(location));
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
 
     /// <summary>
     /// Opens a second repository (the source of a copy) with its own password, under a shared lock released with this

@@ -8,7 +8,7 @@ public static class GlobalOptions
     /// <summary>Repository location (or LIFEBOAT_REPOSITORY).</summary>
     public static readonly Option<string?> Repo = new("--repo", "-r")
     {
-        Description = "Repository location: a local directory (default: $LIFEBOAT_REPOSITORY)",
+        Description = "Repository location: a local directory, or s3:[http(s)://host[:port]/]bucket[/prefix] (default: $LIFEBOAT_REPOSITORY)",
         Recursive = true,
     };
 

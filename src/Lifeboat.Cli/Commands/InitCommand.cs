@@ -2,6 +2,7 @@ using System.CommandLine;
 using Lifeboat.Chunking;
 using Lifeboat.Repository;
 using Lifeboat.Storage;
+using Lifeboat.Storage.S3;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -18,7 +19,7 @@ public static class InitCommand
         };
         var average = new Option<int>("--average-chunk-kib")
         {
-            Description = "Average chunk size in KiB, a power of two (default 512); minimum is a quarter, maximum 4 MiB",
+            Description = "Average chunk size in KiB, a power of two from 64 to 2048 (default 512); the minimum is a quarter of it, the maximum twice it (at least 2 MiB)",
             DefaultValueFactory = _ => ChunkerParameters.Default.AverageSize / 1024,
         };
         var copyFrom = new Option<string?>("--copy-chunker-from")
@@ -35,11 +36,29 @@ public static class InitCommand
                 throw new UsageException("--compression-level must be between 0 and 22");
             }
             var chunker = ChunkerParameters.WithAverage(context.Parse.GetValue(average) * 1024);
-            var root = Path.GetFullPath(context.RepositoryLocation);
-            if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any()
-                && !await Repository.Repository.ExistsAsync(new LocalBlobStore(root), ct))
+            var location = context.RepositoryLocation;
+            var s3 = S3Location.IsS3(location);
+            IBlobStore store;
+            string root;
+            if (s3)
             {
-                throw new RepositoryExistsException($"{root} exists and is not empty; choose an empty or new directory");
+                // A bucket has no folders to create; a config object is the one thing that must not be there yet.
+                store = context.OpenStore();
+                root = store.Location;
+                if (await Repository.Repository.ExistsAsync(store, ct))
+                {
+                    throw new RepositoryExistsException($"{root} already holds a repository (it has a config object)");
+                }
+            }
+            else
+            {
+                root = Path.GetFullPath(location);
+                if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any()
+                    && !await Repository.Repository.ExistsAsync(new LocalBlobStore(root), ct))
+                {
+                    throw new RepositoryExistsException($"{root} exists and is not empty; choose an empty or new directory");
+                }
+                store = new LocalBlobStore(root);
             }
             var config = RepositoryConfig.Create(chunker, level, RepositoryConfig.DefaultPackSize);
             Crypto.MasterKey? key = null;
@@ -55,7 +74,11 @@ public static class InitCommand
                 key = Crypto.MasterKey.WithChunkIdsOf(source.Key);
             }
             var password = PasswordSource.Read(context.Parse, confirm: true);
-            var store = LocalBlobStore.Create(root);
+            if (!s3)
+            {
+                // Only now, so that a refused password leaves no empty folder behind.
+                store = LocalBlobStore.Create(root);
+            }
             var repository = await Repository.Repository.InitAsync(store, password, config, ct, key: key);
             if (context.Json)
             {

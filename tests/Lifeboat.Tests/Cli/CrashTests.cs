@@ -14,9 +14,10 @@ public sealed class CrashTests : IDisposable
     public async Task Killing_a_backup_at_random_moments_never_leaves_a_damaged_repository_and_the_next_backup_completes()
     {
         var source = _temp["source"];
-        for (var i = 0; i < 40; i++)
+        // Large enough that a backup takes a good second even in Release, so most kills land mid-run.
+        for (var i = 0; i < 80; i++)
         {
-            TestData.Write(Path.Combine(source, $"d{i % 4}", $"f{i}.bin"), i % 3 == 0 ? TestData.Text(1_500_000, i) : TestData.Random(1_500_000, i));
+            TestData.Write(Path.Combine(source, $"d{i % 4}", $"f{i}.bin"), i % 3 == 0 ? TestData.Text(2_000_000, i) : TestData.Random(2_000_000, i));
         }
         var env = new Dictionary<string, string?> { ["LIFEBOAT_REPOSITORY"] = _temp["repo"], ["LIFEBOAT_PASSWORD"] = "crash" };
         Assert.Equal(0, (await CliRunner.RunAsync(env, "init")).ExitCode);
@@ -25,7 +26,7 @@ public sealed class CrashTests : IDisposable
         var killed = 0;
         for (var round = 0; round < 6; round++)
         {
-            var delay = random.Next(150, 900);
+            var delay = random.Next(100, 700);
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
             foreach (var arg in new[] { typeof(Lifeboat.Cli.Program).Assembly.Location, "backup", source, "--force" })
             {

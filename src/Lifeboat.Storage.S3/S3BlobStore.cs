@@ -92,6 +92,9 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         await TryGetMetadataAsync(new BlobName(BlobKind.Config, "config"), cancellationToken).ConfigureAwait(false) is not null;
 
     /// <inheritdoc />
+    public bool PrefersWholeObjects => true;
+
+    /// <inheritdoc />
     public async Task PutAsync(BlobName name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var key = KeyOf(name);

@@ -14,7 +14,6 @@ namespace Lifeboat.Backup;
 internal sealed class BackupPipeline : IAsyncDisposable
 {
     private const int ReadBufferSize = 4 * 1024 * 1024;
-    private const int Uploaders = 2;
     private const int IndexFlushPacks = 256;
 
     private readonly Repository.Repository _repository;
@@ -40,7 +39,9 @@ internal sealed class BackupPipeline : IAsyncDisposable
         _reader = Stage(() => Task.Factory.StartNew(ReadFiles, _cancel.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         _workers = [.. Enumerable.Range(0, workers).Select(_ => Stage(() => Task.Run(ProcessChunksAsync)))];
         _packer = Stage(() => Task.Run(PackAsync));
-        _uploaders = [.. Enumerable.Range(0, Uploaders).Select(_ => Stage(() => Task.Run(UploadAsync)))];
+        // Remote stores spend most of an upload waiting on the network: more uploads in flight hide the latency.
+        var uploaders = repository.Store.PrefersWholeObjects ? 4 : 2;
+        _uploaders = [.. Enumerable.Range(0, uploaders).Select(_ => Stage(() => Task.Run(UploadAsync)))];
     }
 
     /// <summary>Completes with the first stage's exception; never completes successfully.</summary>

@@ -12,6 +12,8 @@ namespace Lifeboat.Restore;
 /// </summary>
 internal sealed class FileRestorer(Repository.Repository repository, RestoreProgress progress)
 {
+    private readonly PackCache? _packs = repository.Store.PrefersWholeObjects ? new PackCache(repository.Store, capacity: 8) : null;
+
     private const int MaxRangeBytes = 4 * 1024 * 1024;
 
     /// <summary>Restores the file; returns null on success or the reason it was not restored.</summary>
@@ -91,8 +93,15 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
             var stored = ChunkBuffers.Rent((int)rangeLength);
             try
             {
-                await repository.Store.ReadAtAsync(new BlobName(BlobKind.Pack, first.Pack.ToString()), first.Entry.Offset,
-                    stored.AsMemory(0, (int)rangeLength), cancellationToken);
+                if (_packs is not null)
+                {
+                    await _packs.ReadAsync(first.Pack, first.Entry.Offset, stored.AsMemory(0, (int)rangeLength), cancellationToken);
+                }
+                else
+                {
+                    await repository.Store.ReadAtAsync(new BlobName(BlobKind.Pack, first.Pack.ToString()), first.Entry.Offset,
+                        stored.AsMemory(0, (int)rangeLength), cancellationToken);
+                }
                 for (var k = i; k < end; k++)
                 {
                     var entry = locations[k].Entry;

@@ -47,7 +47,10 @@ public sealed class Restorer(Repository.Repository repository)
         var writer = new FileRestorer(repository, progress);
         var ordered = primaries.OrderBy(FirstChunkPosition).ToList();
         var restored = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
+        // Against a remote store most of a file's time is spent waiting for its pack: more files at once keep several
+        // pack downloads in flight.
+        var parallelism = repository.Store.PrefersWholeObjects ? Math.Max(options.Parallelism, 8) : options.Parallelism;
+        await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (item, ct) =>
             {
                 var error = unusable.Contains(Path.GetDirectoryName(item.TargetPath)!)

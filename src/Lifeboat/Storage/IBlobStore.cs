@@ -39,6 +39,12 @@ public interface IBlobStore
     /// and puts it on commit; stores that can stream it to storage as it is written override this.
     /// </summary>
     IBlobWriter CreateWriter(BlobKind kind) => new BufferedBlobWriter(this, kind);
+
+    /// <summary>
+    /// Whether each request is costly (a network round trip), so readers should fetch whole packs once rather than
+    /// many small ranges. False for local disks.
+    /// </summary>
+    bool PrefersWholeObjects => false;
 }
 
 /// <summary>An object's name and size as a listing reports them.</summary>

@@ -4,7 +4,6 @@ using Lifeboat.Crypto;
 using Lifeboat.Repository;
 using Lifeboat.Snapshots;
 using Lifeboat.Storage;
-using Lifeboat.Storage.S3;
 
 namespace Lifeboat.Cli;
 
@@ -40,25 +39,11 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
         }
     }
 
-    /// <summary>The store at the repository location: <see cref="S3BlobStore"/> for an <c>s3:</c> URL, else a local directory.</summary>
+    /// <summary>The store at the repository location: an S3 bucket for an <c>s3:</c> URL, else a local directory.</summary>
     public IBlobStore OpenStore() => OpenStore(RepositoryLocation);
 
-    /// <summary>The store at <paramref name="location"/>: <see cref="S3BlobStore"/> for an <c>s3:</c> URL, else a local directory.</summary>
-    public static IBlobStore OpenStore(string location)
-    {
-        if (!S3Location.IsS3(location))
-        {
-            return new LocalBlobStore(Path.GetFullPath(location));
-        }
-        try
-        {
-            return new S3BlobStore(S3Location.Parse(location));
-        }
-        catch (FormatException e)
-        {
-            throw new UsageException(e.Message);
-        }
-    }
+    /// <summary>The store at <paramref name="location"/> (see <see cref="Cli.RepositoryLocation"/>).</summary>
+    public static IBlobStore OpenStore(string location) => Cli.RepositoryLocation.OpenStore(location);
 
     /// <summary>
     /// Opens a second repository (the source of a copy) with its own password, under a shared lock released with this

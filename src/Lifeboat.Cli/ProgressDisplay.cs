@@ -12,12 +12,13 @@ public static class ProgressDisplay
     public readonly record struct Sample(string Text, long Done, long Total);
 
     /// <summary>Runs <paramref name="work"/>, refreshing the display from <paramref name="sample"/> four times a second.</summary>
-    public static async Task<T> RunAsync<T>(bool enabled, string title, Func<Task<T>> work, Func<Sample> sample)
+    public static Task<T> RunAsync<T>(bool enabled, string title, Func<Task<T>> work, Func<Sample> sample) =>
+        enabled ? RunWithDisplayAsync(title, work, sample) : work();
+
+    // Separate and not inlined, so Spectre.Console is loaded only when a display is shown.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<T> RunWithDisplayAsync<T>(string title, Func<Task<T>> work, Func<Sample> sample)
     {
-        if (!enabled)
-        {
-            return await work();
-        }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         T result = default!;
         await console.Progress()

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Lifeboat.Chunking;
 using Lifeboat.Repository;
 using Lifeboat.Storage;
-using Lifeboat.Storage.S3;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -37,7 +36,7 @@ public static class InitCommand
             }
             var chunker = ChunkerParameters.WithAverage(context.Parse.GetValue(average) * 1024);
             var location = context.RepositoryLocation;
-            var s3 = S3Location.IsS3(location);
+            var s3 = Cli.RepositoryLocation.IsS3(location);
             IBlobStore store;
             string root;
             if (s3)

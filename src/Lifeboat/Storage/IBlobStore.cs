@@ -7,6 +7,8 @@ namespace Lifeboat.Storage;
 /// or power loss; a reader never sees a partial object. An object is never overwritten: putting a name that exists
 /// throws <see cref="BlobExistsException"/> (content-addressed callers treat that as success after comparing).</item>
 /// <item><see cref="ListAsync"/> returns every object of a kind or throws; it never returns a partial listing.</item>
+/// <item>Locks are the one exception to durability: they are advisory and die with their process, so a store may
+/// write and delete them without forcing them to disk (they are still atomic and immediately visible).</item>
 /// <item>Reads of a missing object throw <see cref="BlobNotFoundException"/>; other failures throw <see cref="IOException"/>.</item>
 /// </list>
 /// Implementations are safe for concurrent use.

@@ -182,9 +182,12 @@ public sealed partial class LocalBlobStore : IBlobStore
                 : throw new IOException($"cannot delete {name} in {root}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
 
-        // A delete that comes undone after a power loss could resurrect a stale lock or an index that names deleted
-        // packs.
-        FsyncDirectory(Path.GetDirectoryName(path)!);
+        // A delete that comes undone after a power loss could resurrect an index that names deleted packs. Locks are
+        // advisory and die with their process, so they skip the flush (and its latency on every command).
+        if (name.Kind != BlobKind.Lock)
+        {
+            FsyncDirectory(Path.GetDirectoryName(path)!);
+        }
         return Task.CompletedTask;
     }
 
@@ -215,7 +218,10 @@ public sealed partial class LocalBlobStore : IBlobStore
             await using (var stream = new FileStream(temp, options))
             {
                 await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
+                if (name.Kind != BlobKind.Lock)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
             }
 
             if (!MoveWithoutReplacing(temp, path))
@@ -236,7 +242,10 @@ public sealed partial class LocalBlobStore : IBlobStore
 
         // Not cancellable: the object is already under its final name, and returning before the folder is durable
         // would break the contract.
-        FsyncDirectory(folder);
+        if (name.Kind != BlobKind.Lock)
+        {
+            FsyncDirectory(folder);
+        }
     }
 
     private const int NoSpaceErrno = 28;

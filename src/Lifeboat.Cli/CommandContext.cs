@@ -75,6 +75,10 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
     public async Task<Repository.Repository> OpenRepositoryAsync(bool loadIndex, LockMode locking, CancellationToken cancellationToken)
     {
         var repository = await OpenRepositoryAsync(loadIndex, cancellationToken);
+        if (locking == LockMode.Exclusive && repository.AppendOnly)
+        {
+            throw new AppendOnlyException($"this password opens an append-only key, which can add backups but not run '{Parse.CommandResult.Command.Name}'; nothing was changed");
+        }
         _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (locking != LockMode.None)
         {

@@ -10,11 +10,13 @@ public static class KeyCommand
     public static Command Create()
     {
         var newPasswordFile = new Option<string?>("--new-password-file") { Description = "Read the new password from this file (default: $LIFEBOAT_NEW_PASSWORD_FILE, $LIFEBOAT_NEW_PASSWORD, a prompt)" };
-        var add = new Command("add", "Add a password that opens the repository") { newPasswordFile };
+        var appendOnly = new Option<bool>("--append-only") { Description = "The new key can add backups but never delete (for backup hosts; pair it with storage credentials that cannot delete)" };
+        var add = new Command("add", "Add a password that opens the repository") { newPasswordFile, appendOnly };
         add.SetBody(async (context, ct) =>
         {
             var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.Shared, ct);
-            var name = await repository.AddKeyAsync(PasswordSource.ReadNew(context.Parse.GetValue(newPasswordFile)), ct);
+            var name = await repository.AddKeyAsync(PasswordSource.ReadNew(context.Parse.GetValue(newPasswordFile)), ct,
+                appendOnly: context.Parse.GetValue(appendOnly));
             Output(context, new { key = name.ToString() }, $"added key {name.Short}");
             return ExitCodes.Success;
         });
@@ -26,13 +28,13 @@ public static class KeyCommand
             var keys = await repository.ListKeysAsync(ct);
             if (context.Json)
             {
-                CommandContext.WriteJson(keys.Select(k => new { id = k.Name.ToString(), current = k.Name == repository.KeyName, k.File.Created, k.File.Host, k.File.Username, k.File.Iterations }));
+                CommandContext.WriteJson(keys.Select(k => new { id = k.Name.ToString(), current = k.Name == repository.KeyName, appendOnly = k.File.AppendOnly, k.File.Created, k.File.Host, k.File.Username, k.File.Iterations }));
                 return ExitCodes.Success;
             }
             foreach (var (name, file) in keys.OrderBy(k => k.File.Created))
             {
                 var marker = name == repository.KeyName ? "*" : " ";
-                Console.WriteLine($"{marker}{name.Short}  {file.Created.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {file.Username}@{file.Host}");
+                Console.WriteLine($"{marker}{name.Short}  {file.Created.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {file.Username}@{file.Host}{(file.AppendOnly ? "  append-only" : "")}");
             }
             return ExitCodes.Success;
         });

@@ -27,6 +27,11 @@ public sealed record KeyFile
     [JsonPropertyName("username")] public string Username { get; init; } = "";
     /// <summary>Always "pbkdf2-sha256".</summary>
     [JsonPropertyName("kdf")] public string Kdf { get; init; } = "pbkdf2-sha256";
+    /// <summary>
+    /// An append-only key: sessions opened with it may add data and snapshots but delete nothing. The flag is bound
+    /// into the sealed master key's associated data, so editing it in the file makes the key unusable.
+    /// </summary>
+    [JsonPropertyName("appendOnly")] public bool AppendOnly { get; init; }
     /// <summary>PBKDF2 iteration count.</summary>
     [JsonPropertyName("iterations")] public int Iterations { get; init; }
     /// <summary>32-byte random salt, base64.</summary>
@@ -35,7 +40,7 @@ public sealed record KeyFile
     [JsonPropertyName("data")] public string Data { get; init; } = "";
 
     /// <summary>Wraps <paramref name="masterKey"/> under <paramref name="password"/>.</summary>
-    public static KeyFile Create(MasterKey masterKey, string password, int iterations = DefaultIterations)
+    public static KeyFile Create(MasterKey masterKey, string password, int iterations = DefaultIterations, bool appendOnly = false)
     {
         var salt = RandomNumberGenerator.GetBytes(32);
         var wrapping = new SecretBox(Derive(password, salt, iterations));
@@ -46,7 +51,8 @@ public sealed record KeyFile
             Username = Environment.UserName,
             Iterations = iterations,
             Salt = Convert.ToBase64String(salt),
-            Data = Convert.ToBase64String(wrapping.Seal(masterKey.ToBytes(), AssociatedData)),
+            AppendOnly = appendOnly,
+            Data = Convert.ToBase64String(wrapping.Seal(masterKey.ToBytes(), AssociatedDataFor(appendOnly))),
         };
     }
 
@@ -85,7 +91,7 @@ public sealed record KeyFile
         var wrapping = new SecretBox(Derive(password, salt, Iterations));
         try
         {
-            return MasterKey.FromBytes(wrapping.Open(sealedKey, AssociatedData));
+            return MasterKey.FromBytes(wrapping.Open(sealedKey, AssociatedDataFor(AppendOnly)));
         }
         catch (CorruptObjectException)
         {
@@ -109,6 +115,9 @@ public sealed record KeyFile
             throw new CorruptObjectException($"key file is not valid JSON: {e.Message}");
         }
     }
+
+    private static byte[] AssociatedDataFor(bool appendOnly) =>
+        appendOnly ? [.. AssociatedData, .. Encoding.ASCII.GetBytes("-append-only")] : AssociatedData;
 
     private static byte[] Derive(string password, byte[] salt, int iterations) =>
         Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, 32);

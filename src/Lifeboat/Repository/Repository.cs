@@ -21,15 +21,19 @@ public sealed class Repository
     private readonly Lock _unindexedLock = new();
     private readonly List<IndexedPack> _unindexed = [];
 
-    private Repository(IBlobStore store, MasterKey key, RepositoryConfig config, Digest keyName)
+    private Repository(IBlobStore store, MasterKey key, RepositoryConfig config, Digest keyName, bool appendOnly = false)
     {
-        Store = store;
+        AppendOnly = appendOnly;
+        Store = appendOnly ? new AppendOnlyBlobStore(store) : store;
         Key = key;
         Config = config;
         KeyName = keyName;
         Sealer = new ChunkSealer(key, config.CompressionLevel);
         Chunker = new ContentChunker(GearTable.FromSeed(Convert.FromBase64String(config.GearSeed)), config.Chunker);
     }
+
+    /// <summary>Whether the key that opened the repository is append-only: then <see cref="Store"/> refuses deletes.</summary>
+    public bool AppendOnly { get; }
 
     /// <summary>Where the objects live.</summary>
     public IBlobStore Store { get; }
@@ -93,7 +97,7 @@ public sealed class Repository
         {
             throw new RepositoryNotFoundException($"{store.Location} is not a Lifeboat repository (no config); create one with 'lifeboat init'");
         }
-        var (key, keyName) = await UnlockAsync(store, password, cancellationToken);
+        var (key, keyName, appendOnly) = await UnlockAsync(store, password, cancellationToken);
         RepositoryConfig config;
         try
         {
@@ -106,10 +110,10 @@ public sealed class Repository
             throw new CorruptObjectException($"repository config is not valid JSON: {e.Message}");
         }
         config.Validate();
-        return new Repository(store, key, config, keyName);
+        return new Repository(store, key, config, keyName, appendOnly);
     }
 
-    private static async Task<(MasterKey, Digest)> UnlockAsync(IBlobStore store, string password, CancellationToken cancellationToken)
+    private static async Task<(MasterKey, Digest, bool)> UnlockAsync(IBlobStore store, string password, CancellationToken cancellationToken)
     {
         var corrupt = new List<string>();
         await foreach (var info in store.ListAsync(BlobKind.Key, cancellationToken))
@@ -125,7 +129,8 @@ public sealed class Repository
                 {
                     throw new CorruptObjectException("its bytes do not match its name's hash");
                 }
-                return (KeyFile.FromJson(bytes).Unwrap(password), keyName);
+                var keyFile = KeyFile.FromJson(bytes);
+                return (keyFile.Unwrap(password), keyName, keyFile.AppendOnly);
             }
             catch (WrongPasswordException)
             {
@@ -140,8 +145,15 @@ public sealed class Repository
     }
 
     /// <summary>Adds a key file for another password; returns its name.</summary>
-    public Task<Digest> AddKeyAsync(string password, CancellationToken cancellationToken, int kdfIterations = KeyFile.MinimumIterations) =>
-        PutContentAddressedAsync(Store, BlobKind.Key, KeyFile.Create(Key, password, kdfIterations).ToJson(), cancellationToken);
+    public Task<Digest> AddKeyAsync(string password, CancellationToken cancellationToken, int kdfIterations = KeyFile.MinimumIterations,
+        bool appendOnly = false)
+    {
+        if (AppendOnly && !appendOnly)
+        {
+            throw new AppendOnlyException("an append-only key can only add append-only keys");
+        }
+        return PutContentAddressedAsync(Store, BlobKind.Key, KeyFile.Create(Key, password, kdfIterations, appendOnly).ToJson(), cancellationToken);
+    }
 
     /// <summary>Every key file with its metadata.</summary>
     public async Task<List<(Digest Name, KeyFile File)>> ListKeysAsync(CancellationToken cancellationToken)

@@ -26,6 +26,12 @@ public sealed record S3BlobStoreOptions
     /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>Objects larger than this are uploaded in parts (default 64 MiB).</summary>
+    public int MultipartThreshold { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>The size of each part of a multipart upload (default 16 MiB; S3 requires at least 5 MiB).</summary>
+    public int PartSize { get; init; } = 16 * 1024 * 1024;
+
     /// <summary>
     /// Credentials to use instead of the SDK's default chain (environment variables <c>AWS_ACCESS_KEY_ID</c>/
     /// <c>AWS_SECRET_ACCESS_KEY</c>/<c>AWS_SESSION_TOKEN</c>, <c>AWS_PROFILE</c> and the shared credentials file, instance

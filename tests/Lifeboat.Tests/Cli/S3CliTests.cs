@@ -75,4 +75,46 @@ public sealed class S3CliTests : IDisposable
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
         Assert.Contains("not a valid S3 location", result.Stderr);
     }
+
+    [Fact]
+    public async Task Killing_prune_on_s3_leaves_a_clean_repository_and_a_second_prune_finishes()
+    {
+        Assert.Equal(0, (await Run("init")).ExitCode);
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                TestData.Write(Path.Combine(_source, $"f{i}.bin"), TestData.Random(700_000, i % 2 == 0 ? i : round * 100 + i));
+            }
+            Assert.Equal(0, (await Run("backup", _source)).ExitCode);
+        }
+        Assert.Equal(0, (await Run("forget", "--keep-last", "1")).ExitCode);
+        var random = new Random(7);
+        for (var round = 0; round < 3; round++)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            foreach (var arg in new[] { typeof(Lifeboat.Cli.Program).Assembly.Location, "prune", "--repack-below", "95%" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+            foreach (var (key, value) in _env)
+            {
+                start.Environment[key] = value;
+            }
+            using var process = System.Diagnostics.Process.Start(start)!;
+            await Task.Delay(random.Next(300, 1500));
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            await process.WaitForExitAsync();
+            var check = await Run("check", "--read-data");
+            Assert.True(check.ExitCode == 0, $"round {round}: {check.Stdout}{check.Stderr}");
+        }
+        var prune = await Run("prune");
+        Assert.True(prune.ExitCode == 0, prune.Stderr);
+        var restore = await Run("restore", "latest", "--target", _temp["restore-after-prune"]);
+        Assert.True(restore.ExitCode == 0, restore.Stderr);
+        Assert.Empty(Lifeboat.Cli.Commands.TreeComparer.Compare(_source, _temp["restore-after-prune"] + _source));
+    }
 }

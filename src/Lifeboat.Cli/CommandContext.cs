@@ -89,6 +89,10 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
         return repository;
     }
 
+    /// <summary>Confirms the lock taken by <see cref="OpenRepositoryAsync"/> is still held (before a commit).</summary>
+    public Task EnsureLockHeldAsync(CancellationToken cancellationToken) =>
+        _lock?.EnsureHeldAsync(cancellationToken) ?? Task.CompletedTask;
+
     /// <summary>Releases the lock, if one was taken.</summary>
     public async ValueTask DisposeAsync()
     {

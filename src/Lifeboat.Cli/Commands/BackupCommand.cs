@@ -34,6 +34,7 @@ public static class BackupCommand
                 Excludes = patterns,
                 Host = context.Parse.GetValue(host) ?? Environment.MachineName,
                 Force = context.Parse.GetValue(force),
+                BeforeCommit = context.EnsureLockHeldAsync,
             };
             var repository = await context.OpenRepositoryAsync(loadIndex: true, LockMode.Shared, ct);
             ct = context.Token;

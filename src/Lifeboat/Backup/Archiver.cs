@@ -72,6 +72,10 @@ public sealed class Archiver(Repository.Repository repository, TimeProvider cloc
                 Seconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
             },
         };
+        if (options.BeforeCommit is { } beforeCommit)
+        {
+            await beforeCommit(cancellationToken);
+        }
         var id = await repository.SaveSnapshotAsync(snapshot, cancellationToken);
         return new BackupResult(id, snapshot, [.. progress.Errors], [.. progress.Warnings]);
     }

@@ -15,6 +15,12 @@ public sealed record BackupOptions
     public string Component { get; init; } = "files";
     /// <summary>Read every file again instead of trusting the parent snapshot's metadata.</summary>
     public bool Force { get; init; }
+    /// <summary>
+    /// Runs after all data is durable and just before the snapshot is written; throwing stops the commit. The CLI uses it
+    /// to confirm its repository lock is still held.
+    /// </summary>
+    public Func<CancellationToken, Task>? BeforeCommit { get; init; }
+
     /// <summary>Chunk workers (compress, encrypt, verify); defaults to the processor count.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 }

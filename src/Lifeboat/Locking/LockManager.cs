@@ -95,6 +95,19 @@ public sealed class LockManager(Repository.Repository repository, TimeProvider c
         return name;
     }
 
+    internal async Task<bool> ExistsAsync(Digest name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await repository.Store.GetSizeAsync(new BlobName(BlobKind.Lock, name.ToString()), cancellationToken);
+            return true;
+        }
+        catch (BlobNotFoundException)
+        {
+            return false;
+        }
+    }
+
     internal Task DeleteAsync(Digest name, CancellationToken cancellationToken) =>
         repository.Store.DeleteAsync(new BlobName(BlobKind.Lock, name.ToString()), cancellationToken);
 

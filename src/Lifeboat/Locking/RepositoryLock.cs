@@ -33,6 +33,25 @@ public sealed class RepositoryLock : IAsyncDisposable
     /// <summary>The current lock object's name.</summary>
     public Digest Name => _name;
 
+    /// <summary>
+    /// Checks that the lock is still in the repository and refreshes it. A lock that vanished was judged stale by
+    /// someone (this process was suspended for longer than <see cref="LockManager.StaleAfter"/>), so a prune may have
+    /// deleted data this operation wrote: it must not commit. Throws <see cref="RepositoryLockedException"/> then.
+    /// </summary>
+    public async Task EnsureHeldAsync(CancellationToken cancellationToken)
+    {
+        if (!await _manager.ExistsAsync(_name, cancellationToken))
+        {
+            throw new RepositoryLockedException("this operation's lock was removed while it ran (was the process suspended?); " +
+                "a prune may have removed data it wrote, so nothing was committed; run it again");
+        }
+        await RefreshAsync();
+        if (Lost.IsCancellationRequested)
+        {
+            throw new RepositoryLockedException("this operation's lock could not be refreshed, so nothing was committed; run it again");
+        }
+    }
+
     /// <summary>Writes a fresh lock object, then deletes the previous one.</summary>
     public async Task RefreshAsync()
     {

@@ -163,4 +163,15 @@ public sealed class FaultTests : IDisposable
         await Assert.ThrowsAsync<WrongPasswordException>(() => global::Lifeboat.Repository.Repository.OpenAsync(_disk, TestRepository.Password, CancellationToken.None));
         Assert.NotNull(await global::Lifeboat.Repository.Repository.OpenAsync(_disk, "second password", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_backup_whose_commit_check_fails_writes_no_snapshot()
+    {
+        await TestRepository.InitAsync(_disk);
+        var repository = await TestRepository.OpenAsync(_disk);
+        var options = new BackupOptions { Paths = [_source], BeforeCommit = _ => throw new global::Lifeboat.Locking.RepositoryLockedException("lock gone") };
+        await Assert.ThrowsAsync<global::Lifeboat.Locking.RepositoryLockedException>(() =>
+            new Archiver(repository, TimeProvider.System).RunAsync(options, new BackupProgress(), CancellationToken.None));
+        Assert.Equal(0, await SnapshotCountAsync());
+    }
 }

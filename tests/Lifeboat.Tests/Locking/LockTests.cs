@@ -104,4 +104,17 @@ public sealed class LockTests : IDisposable
         Assert.True(Assert.Single(await locks.ListAsync(CancellationToken.None)).Stale);
         await using var mine = await locks.AcquireAsync(exclusive: true, "prune", CancellationToken.None);
     }
+
+    [Fact]
+    public async Task A_lock_removed_while_held_is_noticed_before_a_commit()
+    {
+        await TestRepository.InitAsync(_store);
+        var locks = await ManagerAsync();
+        await using var held = await locks.AcquireAsync(exclusive: false, "backup", CancellationToken.None);
+        await held.EnsureHeldAsync(CancellationToken.None);
+        _clock.Advance(TimeSpan.FromMinutes(31)); // as if this process had been suspended
+        Assert.Equal(1, await locks.RemoveAsync(all: false, CancellationToken.None)); // someone else's unlock (or prune) saw it stale
+        var error = await Assert.ThrowsAsync<RepositoryLockedException>(() => held.EnsureHeldAsync(CancellationToken.None));
+        Assert.Contains("nothing was committed", error.Message);
+    }
 }

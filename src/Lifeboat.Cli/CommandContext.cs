@@ -110,6 +110,7 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
     private async Task<Repository.Repository> OpenRepositoryAsync(bool loadIndex, CancellationToken cancellationToken)
     {
         var store = OpenStore();
+        // Checked before the password is read, so a wrong path is reported without prompting for a password first.
         if (!await Repository.Repository.ExistsAsync(store, cancellationToken))
         {
             throw new RepositoryNotFoundException($"{store.Location} is not a Lifeboat repository (no config); create one with 'lifeboat init'");

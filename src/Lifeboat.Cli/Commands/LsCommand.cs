@@ -18,7 +18,7 @@ public static class LsCommand
             var (_, found) = await CommandContext.FindSnapshotAsync(repository, context.Parse.GetValue(snapshot)!, null, [], ct);
             var prefix = context.Parse.GetValue(path) is { } p ? "/" + p.Trim('/') : null;
             var rows = new List<object>();
-            await new TreeReader(repository, cache: false).WalkAsync(TreeReader.ParseId(found.Tree), "/", (nodePath, node) =>
+            await new TreeReader(repository).WalkAsync(TreeReader.ParseId(found.Tree), "/", (nodePath, node) =>
             {
                 if (prefix is null || nodePath == prefix || nodePath.StartsWith(prefix + "/", StringComparison.Ordinal))
                 {

@@ -28,7 +28,7 @@ public sealed class Archiver(Repository.Repository repository, TimeProvider cloc
         }
         var excludes = new ExcludeMatcher(options.Excludes);
         var (parentId, parent) = options.Force ? (null, null) : await FindParentAsync(options, paths, progress, cancellationToken);
-        var trees = new TreeReader(repository, cache: false);
+        var trees = new TreeReader(repository);
         var parentRoot = parent is null ? null : await trees.LoadAsync(parent.Tree, cancellationToken);
 
         await using var pipeline = new BackupPipeline(repository, progress, options.Workers, cancellationToken);

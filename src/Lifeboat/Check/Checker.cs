@@ -213,7 +213,7 @@ public sealed class Checker(Repository.Repository repository)
                 _warnings.Enqueue($"{info.Name} is not a snapshot name; ignored");
             }
         }
-        var trees = new TreeReader(repository, cache: false);
+        var trees = new TreeReader(repository);
         var checkedTrees = new Dictionary<Digest, List<string>>();
         foreach (var id in ids)
         {

@@ -119,7 +119,7 @@ public sealed class Pruner(Repository.Repository repository)
     private async Task<HashSet<Digest>> UsedChunksAsync(CancellationToken cancellationToken)
     {
         var used = new HashSet<Digest>();
-        var trees = new TreeReader(repository, cache: false);
+        var trees = new TreeReader(repository);
         await foreach (var info in repository.Store.ListAsync(BlobKind.Snapshot, cancellationToken))
         {
             if (!Digest.TryParse(info.Name.Name, out var id))

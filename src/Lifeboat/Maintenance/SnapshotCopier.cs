@@ -31,7 +31,7 @@ public sealed class SnapshotCopier(Repository.Repository source, Repository.Repo
         EnsureCompatible();
         var present = (await destination.LoadSnapshotsAsync(cancellationToken))
             .Select(s => (s.Snapshot.Tree, s.Snapshot.Time, s.Snapshot.Host)).ToHashSet();
-        var trees = new TreeReader(source, cache: false);
+        var trees = new TreeReader(source);
         long chunks = 0, bytes = 0;
         var copied = new List<Digest>();
         var skipped = 0;

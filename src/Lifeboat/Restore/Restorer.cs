@@ -105,7 +105,7 @@ public sealed class Restorer(Repository.Repository repository)
     private async Task<List<RestoreItem>> PlanAsync(Snapshot snapshot, string target, List<string> includes, CancellationToken cancellationToken)
     {
         var items = new List<RestoreItem>();
-        var trees = new TreeReader(repository, cache: false);
+        var trees = new TreeReader(repository);
         await trees.WalkAsync(TreeReader.ParseId(snapshot.Tree), "/", (path, node) =>
         {
             if (includes.Count == 0 || includes.Any(i => i == "" || path == i || path.StartsWith(i + "/", StringComparison.Ordinal)

@@ -1,20 +1,25 @@
-using System.Collections.Concurrent;
 using Lifeboat.Crypto;
 
 namespace Lifeboat.Snapshots;
 
 /// <summary>
-/// Loads trees from the repository; with <paramref name="cache"/>, each tree once for the life of the reader (for
-/// callers that revisit trees), otherwise on every request (for single passes, so memory does not grow with the
-/// repository). Thread-safe.
+/// Loads and validates trees from the repository. Nothing is cached, so memory does not grow with the repository;
+/// callers that revisit trees remember what they need (the checker keeps per-tree results). Thread-safe.
 /// </summary>
-public sealed class TreeReader(Repository.Repository repository, bool cache = true)
+public sealed class TreeReader(Repository.Repository repository)
 {
-    private readonly ConcurrentDictionary<Digest, Task<Tree>> _cache = new();
-
     /// <summary>Loads and parses a tree; throws <see cref="CorruptObjectException"/> when it is missing or damaged.</summary>
-    public Task<Tree> LoadAsync(Digest id, CancellationToken cancellationToken) =>
-        cache ? _cache.GetOrAdd(id, key => LoadUncachedAsync(key, cancellationToken)) : LoadUncachedAsync(id, cancellationToken);
+    public async Task<Tree> LoadAsync(Digest id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Tree.FromJson(await repository.ReadChunkAsync(id, cancellationToken));
+        }
+        catch (CorruptObjectException e)
+        {
+            throw new CorruptObjectException($"tree {id.Short}: {e.Message}");
+        }
+    }
 
     /// <summary>Loads a tree named by hex ID.</summary>
     public Task<Tree> LoadAsync(string id, CancellationToken cancellationToken) => LoadAsync(ParseId(id), cancellationToken);
@@ -44,18 +49,6 @@ public sealed class TreeReader(Repository.Repository repository, bool cache = tr
             {
                 await WalkAsync(node.Subtree ?? throw new CorruptObjectException($"directory {path} has no subtree"), path, visit, cancellationToken);
             }
-        }
-    }
-
-    private async Task<Tree> LoadUncachedAsync(Digest id, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return Tree.FromJson(await repository.ReadChunkAsync(id, cancellationToken));
-        }
-        catch (CorruptObjectException e)
-        {
-            throw new CorruptObjectException($"tree {id.Short}: {e.Message}");
         }
     }
 }

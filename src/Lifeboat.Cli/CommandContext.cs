@@ -131,7 +131,7 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
     /// prefix of its ID.
     /// </summary>
     public static async Task<(Digest Id, Snapshot Snapshot)> FindSnapshotAsync(Repository.Repository repository, string name,
-        string? host, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+        string? host, IReadOnlyList<string> paths, CancellationToken cancellationToken, string? component = null, string? kind = null)
     {
         var damaged = new List<string>();
         var snapshots = await repository.LoadSnapshotsAsync(cancellationToken, damaged, name == "latest" ? "" : name.ToLowerInvariant());
@@ -142,10 +142,16 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
         if (name == "latest")
         {
             var candidates = snapshots.Where(s => (host is null || s.Snapshot.Host == host)
+                && (component is null || s.Snapshot.Component == component) && (kind is null || s.Snapshot.Source.GetValueOrDefault("kind") == kind)
                 && paths.All(p => s.Snapshot.Paths.Contains(Path.GetFullPath(p).TrimEnd('/')))).ToList();
-            return candidates.Count > 0 ? candidates[^1] : throw new UsageException("the repository holds no snapshot that matches 'latest'");
+            var filter = (component is null ? "" : $" of component '{component}'") + (kind is null ? "" : $" of kind '{kind}'");
+            return candidates.Count > 0 ? candidates[^1] : throw new UsageException($"the repository holds no snapshot{filter} that matches 'latest'");
         }
         var matches = snapshots.Where(s => s.Id.ToString().StartsWith(name.ToLowerInvariant(), StringComparison.Ordinal)).ToList();
+        if (kind is not null && matches.Count == 1 && matches[0].Snapshot.Source.GetValueOrDefault("kind") != kind)
+        {
+            throw new UsageException($"snapshot {matches[0].Id.Short} is a '{matches[0].Snapshot.Source.GetValueOrDefault("kind")}' backup, not '{kind}'");
+        }
         return matches.Count switch
         {
             1 => matches[0],

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Lifeboat.Backup;
+using Lifeboat.Cli.Commands.Sources;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -16,10 +17,14 @@ public static class BackupCommand
         var excludeFile = new Option<string?>("--exclude-file") { Description = "Read exclude patterns from a file, one per line" };
         var host = new Option<string?>("--host") { Description = "Host name to record (default: this machine's)" };
         var force = new Option<bool>("--force") { Description = "Read every file again, ignoring the parent snapshot" };
-        var command = new Command("backup", "Back up files and directories into a new snapshot")
+        var command = new Command("backup", "Back up files and directories into a new snapshot (or a source: see the subcommands)")
         {
             paths, tags, excludes, excludeFile, host, force,
         };
+        foreach (var source in SourceCommands.Backups())
+        {
+            command.Subcommands.Add(source);
+        }
         command.SetBody(async (context, ct) =>
         {
             var patterns = (context.Parse.GetValue(excludes) ?? []).ToList();

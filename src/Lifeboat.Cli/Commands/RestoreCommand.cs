@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Lifeboat.Cli.Commands.Sources;
 using Lifeboat.Restore;
 
 namespace Lifeboat.Cli.Commands;
@@ -15,7 +16,11 @@ public static class RestoreCommand
         var include = new Option<string[]>("--include", "-i") { Description = "Restore only this absolute snapshot path and what is below it (repeatable)" };
         var host = new Option<string?>("--host") { Description = "With 'latest': only snapshots from this host" };
         var path = new Option<string[]>("--path") { Description = "With 'latest': only snapshots that include this path (repeatable)" };
-        var command = new Command("restore", "Restore a snapshot into a directory, verifying every file") { snapshot, target, include, host, path };
+        var command = new Command("restore", "Restore a snapshot into a directory, verifying every file (or a source: see the subcommands)") { snapshot, target, include, host, path };
+        foreach (var source in SourceCommands.Restores())
+        {
+            command.Subcommands.Add(source);
+        }
         command.SetBody(async (context, ct) =>
         {
             var repository = await context.OpenRepositoryAsync(loadIndex: true, LockMode.Shared, ct);

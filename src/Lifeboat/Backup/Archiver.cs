@@ -59,25 +59,9 @@ public sealed class Archiver(Repository.Repository repository, TimeProvider cloc
             Tree = root.ToString(),
             Parent = parentId?.ToString(),
             Source = new Dictionary<string, string> { ["kind"] = "files" },
-            Summary = new BackupSummary
-            {
-                Files = walker.Files,
-                Directories = walker.Directories,
-                FilesRead = progress.FilesRead,
-                TotalBytes = walker.TotalBytes,
-                BytesRead = progress.BytesRead,
-                NewBytes = progress.NewBytes,
-                StoredBytes = progress.StoredBytes,
-                NewChunks = progress.NewChunks,
-                Seconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
-            },
+            Summary = progress.Summarize(walker.Files, walker.Directories, walker.TotalBytes, stopwatch.Elapsed),
         };
-        if (options.BeforeCommit is { } beforeCommit)
-        {
-            await beforeCommit(cancellationToken);
-        }
-        var id = await repository.SaveSnapshotAsync(snapshot, cancellationToken);
-        return new BackupResult(id, snapshot, [.. progress.Errors], [.. progress.Warnings]);
+        return await progress.CommitAsync(repository, snapshot, options.BeforeCommit, cancellationToken);
     }
 
     private async Task<(Digest?, Snapshot?)> FindParentAsync(BackupOptions options, List<string> paths, BackupProgress progress,

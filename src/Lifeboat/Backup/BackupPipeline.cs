@@ -177,58 +177,80 @@ internal sealed class BackupPipeline : IAsyncDisposable
 
     private void ReadFile(PendingFile file, byte[] buffer)
     {
-        var chunker = _repository.Chunker;
-        var max = chunker.Parameters.MaxSize;
-        long size = 0;
-        var index = 0;
+        long size;
         try
         {
-            using var handle = FileSystem.Posix.OpenSameFile(file.Path, file.Status);
-            // Read what the file held when it was scanned: a file that keeps growing (a busy log) still ends.
-            var limit = file.Status.Size;
-            int filled = 0;
-            var eof = false;
-            while (true)
+            if (file.Stream is { } stream)
             {
-                while (!eof && filled < buffer.Length)
+                size = ChunkContent(file, buffer, (span, _) => stream.Read(span));
+            }
+            else
+            {
+                using var handle = FileSystem.Posix.OpenSameFile(file.Path, file.Status);
+                // Read what the file held when it was scanned: a file that keeps growing (a busy log) still ends.
+                var limit = file.Status.Size;
+                size = ChunkContent(file, buffer, (span, offset) =>
                 {
-                    var want = (int)Math.Min(buffer.Length - filled, limit - (size + filled));
-                    var read = want == 0 ? 0 : RandomAccess.Read(handle, buffer.AsSpan(filled, want), size + filled);
-                    if (read == 0)
-                    {
-                        eof = true;
-                    }
-                    filled += read;
-                }
-                var start = 0;
-                while (filled - start >= max || (eof && filled > start))
-                {
-                    var length = chunker.NextChunkLength(buffer.AsSpan(start, filled - start));
-                    var data = buffer.AsSpan(start, length);
-                    var copy = ChunkBuffers.Rent(length);
-                    data.CopyTo(copy);
-                    file.ChunkQueued(index);
-                    WriteChunk(new ChunkJob(file, index++, copy, length));
-                    start += length;
-                }
-                size += start;
-                _progress.Read(start);
-                buffer.AsSpan(start, filled - start).CopyTo(buffer);
-                filled -= start;
-                if (eof && filled == 0)
-                {
-                    break;
-                }
+                    var want = (int)Math.Min(span.Length, limit - offset);
+                    return want == 0 ? 0 : RandomAccess.Read(handle, span[..want], offset);
+                });
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException || (file.Stream is not null && e is not OperationCanceledException))
         {
-            _progress.Errors.Enqueue($"{file.Path}: {e.Message}");
-            file.Fail();
+            // A file that cannot be read is left out; a source stream that fails fails its source, which decides.
+            if (file.Stream is null)
+            {
+                _progress.Errors.Enqueue($"{file.Path}: {e.Message}");
+            }
+            file.Fail(e);
             return;
         }
         _progress.FileRead();
         file.Finish(size);
+    }
+
+    private delegate int ContentRead(Span<byte> destination, long offset);
+
+    /// <summary>Reads content to its end, cutting it into chunks queued for the workers; returns the bytes read.</summary>
+    private long ChunkContent(PendingFile file, byte[] buffer, ContentRead read)
+    {
+        var chunker = _repository.Chunker;
+        var max = chunker.Parameters.MaxSize;
+        long size = 0;
+        var index = 0;
+        int filled = 0;
+        var eof = false;
+        while (true)
+        {
+            while (!eof && filled < buffer.Length)
+            {
+                var got = read(buffer.AsSpan(filled), size + filled);
+                if (got == 0)
+                {
+                    eof = true;
+                }
+                filled += got;
+            }
+            var start = 0;
+            while (filled - start >= max || (eof && filled > start))
+            {
+                var length = chunker.NextChunkLength(buffer.AsSpan(start, filled - start));
+                var copy = ChunkBuffers.Rent(length);
+                buffer.AsSpan(start, length).CopyTo(copy);
+                file.ChunkQueued(index);
+                WriteChunk(new ChunkJob(file, index++, copy, length));
+                start += length;
+            }
+            size += start;
+            _progress.Read(start);
+            buffer.AsSpan(start, filled - start).CopyTo(buffer);
+            filled -= start;
+            if (eof && filled == 0)
+            {
+                return size;
+            }
+        }
     }
 
     private void WriteChunk(ChunkJob job)

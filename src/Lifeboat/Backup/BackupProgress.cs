@@ -45,4 +45,30 @@ public sealed class BackupProgress
         Interlocked.Exchange(ref _bytesTotal, bytes);
         Interlocked.Exchange(ref _filesTotal, files);
     }
+
+    /// <summary>The snapshot's summary from these counters and the walk's totals.</summary>
+    internal Snapshots.BackupSummary Summarize(long files, long directories, long totalBytes, TimeSpan elapsed) => new()
+    {
+        Files = files,
+        Directories = directories,
+        FilesRead = FilesRead,
+        TotalBytes = totalBytes,
+        BytesRead = BytesRead,
+        NewBytes = NewBytes,
+        StoredBytes = StoredBytes,
+        NewChunks = NewChunks,
+        Seconds = Math.Round(elapsed.TotalSeconds, 3),
+    };
+
+    /// <summary>Runs the pre-commit check, then writes the snapshot: the commit point of every backup.</summary>
+    internal async Task<BackupResult> CommitAsync(Repository.Repository repository, Snapshots.Snapshot snapshot,
+        Func<CancellationToken, Task>? beforeCommit, CancellationToken cancellationToken)
+    {
+        if (beforeCommit is not null)
+        {
+            await beforeCommit(cancellationToken);
+        }
+        var id = await repository.SaveSnapshotAsync(snapshot, cancellationToken);
+        return new BackupResult(id, snapshot, [.. Errors], [.. Warnings]);
+    }
 }

@@ -6,9 +6,10 @@ namespace Lifeboat.Backup;
 /// <summary>
 /// A file whose content is being read and chunked. The reader numbers the chunks in file order; workers fill in each
 /// chunk's ID and plaintext SHA-256 in any order; the file completes when the reader has finished and every chunk is
-/// accounted for, and its content hash is then built from the chunk hashes in order.
+/// accounted for, and its content hash is then built from the chunk hashes in order. Content comes from the file at
+/// <see cref="Path"/>, or from <see cref="Stream"/> when a source produces it (a dump, a snapshot stream).
 /// </summary>
-internal sealed class PendingFile(string path, FileStatus status)
+internal sealed class PendingFile(string path, FileStatus status, Stream? stream = null)
 {
     private readonly Lock _lock = new();
     private readonly TaskCompletionSource<FileContent?> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -21,6 +22,12 @@ internal sealed class PendingFile(string path, FileStatus status)
 
     public string Path { get; } = path;
     public FileStatus Status { get; } = status;
+
+    /// <summary>The content to read to its end instead of the file at <see cref="Path"/>; not owned.</summary>
+    public Stream? Stream { get; } = stream;
+
+    /// <summary>Why the content could not be read, once <see cref="Completion"/> has completed with null.</summary>
+    public Exception? Failure { get; private set; }
 
     /// <summary>The content, or null when the file could not be read (the reason is in the progress errors).</summary>
     public Task<FileContent?> Completion => _completion.Task;
@@ -74,7 +81,11 @@ internal sealed class PendingFile(string path, FileStatus status)
     }
 
     /// <summary>Called by the reader when the file cannot be read; the file is left out of the snapshot.</summary>
-    public void Fail() => _completion.TrySetResult(null);
+    public void Fail(Exception reason)
+    {
+        Failure = reason;
+        _completion.TrySetResult(null);
+    }
 
     private void Complete()
     {

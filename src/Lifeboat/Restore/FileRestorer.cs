@@ -12,9 +12,7 @@ namespace Lifeboat.Restore;
 /// </summary>
 internal sealed class FileRestorer(Repository.Repository repository, RestoreProgress progress)
 {
-    private readonly PackCache? _packs = repository.Store.PrefersWholeObjects ? new PackCache(repository.Store, capacity: 8) : null;
-
-    private const int MaxRangeBytes = 4 * 1024 * 1024;
+    private readonly ContentReader _content = new(repository);
 
     /// <summary>Restores the file; returns null on success or the reason it was not restored.</summary>
     public async Task<string?> RestoreAsync(RestoreItem item, CancellationToken cancellationToken)
@@ -55,79 +53,19 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
     public static string TemporaryPath(string path) =>
         Path.Combine(Path.GetDirectoryName(path)!, ".lb-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)));
 
-    private List<ChunkLocation> Locate(RestoreItem item)
-    {
-        var content = item.Node.Content ?? [];
-        var locations = new List<ChunkLocation>(content.Count);
-        foreach (var id in content)
-        {
-            if (!repository.Index.TryGet(id, out var location))
-            {
-                throw new CorruptObjectException($"chunk {id.Short} is missing from the repository");
-            }
-            locations.Add(location);
-        }
-        return locations;
-    }
+    private List<ChunkLocation> Locate(RestoreItem item) => _content.Locate(item.Node);
 
     private async Task<(long, string)> WriteContentAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle,
         List<ChunkLocation> locations, CancellationToken cancellationToken)
     {
-        var chunkHashes = new Digest[locations.Count];
-        
         long written = 0;
-        var i = 0;
-        while (i < locations.Count)
+        var contentHash = await _content.ReadAsync(locations, async (data, ct) =>
         {
-            // Extend the range over chunks that follow one another in the same pack.
-            var first = locations[i];
-            var end = i + 1;
-            long rangeLength = first.Entry.StoredLength;
-            while (end < locations.Count && locations[end].Pack == first.Pack
-                && locations[end].Entry.Offset == first.Entry.Offset + rangeLength
-                && rangeLength + locations[end].Entry.StoredLength <= MaxRangeBytes)
-            {
-                rangeLength += locations[end].Entry.StoredLength;
-                end++;
-            }
-            var stored = ChunkBuffers.Rent((int)rangeLength);
-            try
-            {
-                if (_packs is not null)
-                {
-                    await _packs.ReadAsync(first.Pack, first.Entry.Offset, stored.AsMemory(0, (int)rangeLength), cancellationToken);
-                }
-                else
-                {
-                    await repository.Store.ReadAtAsync(new BlobName(BlobKind.Pack, first.Pack.ToString()), first.Entry.Offset,
-                        stored.AsMemory(0, (int)rangeLength), cancellationToken);
-                }
-                for (var k = i; k < end; k++)
-                {
-                    var entry = locations[k].Entry;
-                    var plain = ChunkBuffers.Rent((int)entry.RawLength);
-                    try
-                    {
-                        var at = (int)(entry.Offset - first.Entry.Offset);
-                        chunkHashes[k] = repository.Sealer.Open(entry, stored.AsSpan(at, (int)entry.StoredLength), plain);
-                        var data = plain.AsMemory(0, (int)entry.RawLength);
-                        await RandomAccess.WriteAsync(handle, data, written, cancellationToken);
-                        written += data.Length;
-                        progress.Wrote(data.Length);
-                    }
-                    finally
-                    {
-                        ChunkBuffers.Return(plain);
-                    }
-                }
-            }
-            finally
-            {
-                ChunkBuffers.Return(stored);
-            }
-            i = end;
-        }
-        return (written, ContentHash.Of(chunkHashes));
+            await RandomAccess.WriteAsync(handle, data, written, ct);
+            written += data.Length;
+            progress.Wrote(data.Length);
+        }, cancellationToken);
+        return (written, contentHash);
     }
 
     private static void TryDelete(string path)

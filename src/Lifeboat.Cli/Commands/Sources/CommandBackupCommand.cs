@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Lifeboat.Sources;
+
+namespace Lifeboat.Cli.Commands.Sources;
+
+/// <summary><c>lifeboat backup command --component NAME -- PROGRAM ARGS...</c>: a program's output as a snapshot.</summary>
+public static class CommandBackupCommand
+{
+    /// <summary>Builds the subcommand.</summary>
+    public static Command Create()
+    {
+        var program = new Argument<string[]>("program") { Description = "The program and its arguments, after '--'; an argument '{file}' makes it write to a file instead of stdout", Arity = ArgumentArity.OneOrMore };
+        var stream = new Option<string>("--stream") { Description = "File name of the output inside the snapshot", DefaultValueFactory = _ => "output" };
+        var command = new Command("command", "Back up what a program prints on stdout (or writes to {file}); a non-zero exit or no output records nothing")
+        {
+            program, stream,
+        };
+        SourceBackup.AddCommonOptions(command);
+        command.SetBody((context, ct) => SourceBackup.RunAsync(context,
+            new CommandSource(context.Parse.GetValue(program) ?? [], context.Parse.GetValue(stream)!), ct));
+        return command;
+    }
+}

@@ -35,9 +35,9 @@ public static class AlertRulesRenderer
                 $"A scheduled backup of component {name} on {{{{ $labels.instance }}}} failed after every retry in the last {window}. The error is in /health and the daemon's log."));
             var median = $"lifeboat_backup_size_median_bytes{selector}";
             var change = options.SizeChange.ToString("0.###", CultureInfo.InvariantCulture);
-            size.Add(Rule("LifeboatBackupSizeAnomaly", $"abs(lifeboat_backup_bytes_read{selector} - {median}) > {change} * {median} and {median} > 0", null, "warning", name,
+            size.Add(Rule("LifeboatBackupSizeAnomaly", $"abs(lifeboat_backup_size_bytes{selector} - {median}) > {change} * {median} and {median} > 0", null, "warning", name,
                 $"Backup size of {name} differs from its recent median",
-                $"The last backup of component {name} read {{{{ $value | humanize1024 }}}}B more or less than {change:0.###}× the median of its recent runs: check that the source is complete."));
+                $"The last backup of component {name} is {{{{ $value | humanize1024 }}}}B larger or smaller than the median of its recent backups, more than {change} of it: check that the source is complete."));
             var startupWindow = target ?? options.DefaultStartupWindow;
             startup.Add(Rule("LifeboatNoSuccessfulBackup",
                 $"lifeboat_backup_success_total{selector} == 0 and on(instance, job) (time() - lifeboat_start_time_seconds) > {(long)startupWindow.TotalSeconds}", null, "critical", name,

@@ -25,7 +25,7 @@ public sealed class BackupMetrics : ISchedulerObserver
             {
                 state.LastSuccess = history.LastSuccess;
                 state.Snapshots = history.Snapshots;
-                foreach (var size in history.RecentBytesRead)
+                foreach (var size in history.RecentSizes)
                 {
                     state.AddSize(size);
                 }
@@ -75,7 +75,8 @@ public sealed class BackupMetrics : ISchedulerObserver
             state.BytesRead = result.BytesRead;
             state.BytesStored = result.BytesStored;
             state.Snapshots = result.Snapshots ?? state.Snapshots;
-            state.AddSize(result.BytesRead);
+            state.Size = result.Size;
+            state.AddSize(result.Size);
             state.Durations.Observe(duration.TotalSeconds);
         }
     }
@@ -163,8 +164,9 @@ public sealed class BackupMetrics : ISchedulerObserver
             Gauge(writer, all, "lifeboat_rpo_target_seconds", "The component's recovery point objective from the plan.", c => c.Rpo?.TotalSeconds);
             Gauge(writer, all, "lifeboat_backup_bytes_read", "Bytes the source produced in the last successful run.", c => c.BytesRead);
             Gauge(writer, all, "lifeboat_backup_bytes_stored", "Bytes added to the repository by the last successful run.", c => c.BytesStored);
+            Gauge(writer, all, "lifeboat_backup_size_bytes", "Size of what the last successful backup holds (read or unchanged).", c => c.Size);
             Gauge(writer, all, "lifeboat_backup_size_median_bytes",
-                $"Median bytes read over the last {ComponentMetrics.MedianWindow} successful runs (size anomaly baseline).", c => c.SizeMedian());
+                $"Median size of the last {ComponentMetrics.MedianWindow} successful backups (the size anomaly baseline).", c => c.SizeMedian());
             Gauge(writer, all, "lifeboat_snapshots", "Snapshots of the component in the repository.", c => c.Snapshots);
             WriteDurations(writer, all);
         }

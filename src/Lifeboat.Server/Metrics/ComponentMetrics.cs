@@ -19,28 +19,29 @@ internal sealed class ComponentMetrics(string name, TimeSpan? rpo)
     public string? LastError { get; set; }
     public long? BytesRead { get; set; }
     public long? BytesStored { get; set; }
+    public long? Size { get; set; }
     public int? Snapshots { get; set; }
-    public Queue<long> RecentBytesRead { get; } = new();
+    public Queue<long> RecentSizes { get; } = new();
     public DurationHistogram Durations { get; } = new();
 
-    /// <summary>Keeps the bytes read of a successful run for the median, dropping the oldest beyond the window.</summary>
-    public void AddSize(long bytesRead)
+    /// <summary>Keeps the size of a successful backup for the median, dropping the oldest beyond the window.</summary>
+    public void AddSize(long size)
     {
-        RecentBytesRead.Enqueue(bytesRead);
-        while (RecentBytesRead.Count > MedianWindow)
+        RecentSizes.Enqueue(size);
+        while (RecentSizes.Count > MedianWindow)
         {
-            RecentBytesRead.Dequeue();
+            RecentSizes.Dequeue();
         }
     }
 
-    /// <summary>The median of the recent successful runs' bytes read, or null before the first one.</summary>
+    /// <summary>The median size of the recent successful backups, or null before the first one.</summary>
     public double? SizeMedian()
     {
-        if (RecentBytesRead.Count == 0)
+        if (RecentSizes.Count == 0)
         {
             return null;
         }
-        var sorted = RecentBytesRead.Order().ToArray();
+        var sorted = RecentSizes.Order().ToArray();
         var middle = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + (double)sorted[middle]) / 2;
     }

@@ -4,8 +4,8 @@ namespace Lifeboat.Server.Scheduling;
 /// <param name="LastRun">When the last run (of any outcome) started, or null when it never ran.</param>
 /// <param name="LastSuccess">When the last successful backup was taken, or null.</param>
 /// <param name="Snapshots">Snapshots of the component in the repository, or null when unknown.</param>
-/// <param name="RecentBytesRead">Bytes read by the recent successful runs, oldest first (for the size median).</param>
-public sealed record ComponentHistory(DateTimeOffset? LastRun, DateTimeOffset? LastSuccess, int? Snapshots, IReadOnlyList<long> RecentBytesRead)
+/// <param name="RecentSizes">Sizes of the recent successful backups, oldest first (for the size median).</param>
+public sealed record ComponentHistory(DateTimeOffset? LastRun, DateTimeOffset? LastSuccess, int? Snapshots, IReadOnlyList<long> RecentSizes)
 {
     /// <summary>A component that never ran.</summary>
     public static ComponentHistory None { get; } = new(null, null, null, []);

@@ -19,7 +19,7 @@ internal sealed class ScriptedRunner(TimeProvider clock) : IComponentRunner
     /// <summary>Given the 1-based number of the attempt (over all components), whether it fails.</summary>
     public Func<int, bool> Fails { get; set; } = _ => false;
 
-    public RunResult Result { get; set; } = new(1000, 100, 1, "abcd1234");
+    public RunResult Result { get; set; } = new(1000, 100, 5000, 1, "abcd1234");
 
     public ConcurrentQueue<Attempt> Attempts { get; } = new();
 

@@ -48,7 +48,8 @@ public sealed class LifeboatServer
         _clock = clock;
         _readiness = new Readiness(probes);
         _metrics = new BackupMetrics(components, histories, clock);
-        _notifier = new WebhookNotifier(options.Webhooks, new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, clock, Environment.MachineName)
+        // Webhook retries wait in real time whatever clock the schedules run on: they pace a remote endpoint.
+        _notifier = new WebhookNotifier(options.Webhooks, new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, TimeProvider.System, Environment.MachineName)
         {
             MaxAttempts = options.WebhookAttempts,
             InitialDelay = options.WebhookInitialDelay,

@@ -28,7 +28,7 @@ public sealed class Scheduler
     /// <summary>Creates a scheduler; nothing runs before <see cref="RunAsync"/>.</summary>
     /// <param name="components">The components to schedule; names are unique.</param>
     /// <param name="runner">Runs one backup of a component.</param>
-    /// <param name="histories">What the repository remembers of each component (missing: it never ran).</param>
+    /// <param name="histories">What the repository remembers of each component (missing: unknown, it waits for its next occurrence).</param>
     /// <param name="observer">Told of every run, retry, failure and skip.</param>
     /// <param name="clock">The clock the schedules are read on and every wait is timed by.</param>
     /// <param name="shutdownGrace">How long in-flight runs may go on after shutdown is asked before they are cancelled.</param>
@@ -77,9 +77,11 @@ public sealed class Scheduler
 
     private async Task RunComponentAsync(ScheduledComponent component, CancellationToken stopping, CancellationToken abort)
     {
-        var history = _histories.GetValueOrDefault(component.Name) ?? ComponentHistory.None;
-        // A component that never ran waits for its first occurrence: there is nothing it missed.
-        var lastSlot = history.LastRun ?? _clock.GetUtcNow();
+        // A component the repository has no backup of has missed everything: with catch-up once it runs right away. One
+        // whose history could not be read waits for its next occurrence (the readiness probe shows why).
+        var known = _histories.TryGetValue(component.Name, out var history);
+        var runNow = known && history!.LastRun is null && component.CatchUp == CatchUpPolicy.Once;
+        var lastSlot = history?.LastRun ?? _clock.GetUtcNow();
         while (!stopping.IsCancellationRequested)
         {
             var now = _clock.GetUtcNow();
@@ -90,7 +92,12 @@ public sealed class Scheduler
                 return;
             }
             DateTimeOffset slot;
-            if (next.Value > now)
+            if (runNow)
+            {
+                runNow = false;
+                slot = now;
+            }
+            else if (next.Value > now)
             {
                 _nextRuns[component.Name] = next.Value;
                 if (next.Value - now > MaxWait)

@@ -108,6 +108,20 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public async Task A_component_never_backed_up_runs_at_start_with_catch_up_once_and_waits_with_skip()
+    {
+        var clock = new ManualTimeProvider(At(27, 10, 17));
+        var once = new ScriptedRunner(clock);
+        await RunAsync(clock, Hourly(CatchUpPolicy.Once), once, At(27, 12), ComponentHistory.None);
+        Assert.Equal([At(27, 10, 17), At(27, 11), At(27, 12)], once.Attempts.Select(a => a.Started));
+
+        clock = new ManualTimeProvider(At(27, 10, 17));
+        var skip = new ScriptedRunner(clock);
+        await RunAsync(clock, Hourly(CatchUpPolicy.Skip), skip, At(27, 12), ComponentHistory.None);
+        Assert.Equal([At(27, 11), At(27, 12)], skip.Attempts.Select(a => a.Started));
+    }
+
+    [Fact]
     public async Task Runs_missed_while_the_daemon_was_down_are_skipped_by_policy()
     {
         var clock = new ManualTimeProvider(At(27, 10));

@@ -16,20 +16,21 @@ internal sealed class ScriptedRunner(TimeProvider clock) : IComponentRunner
 
     public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Given the 1-based number of the attempt (over all components), whether it fails.</summary>
+    /// <summary>Given the 1-based number of the component's attempt, whether it fails.</summary>
     public Func<int, bool> Fails { get; set; } = _ => false;
 
-    public RunResult Result { get; set; } = new(1000, 100, 5000, 1, "abcd1234");
+    /// <summary>Given the 1-based number of the component's attempt, what it reports.</summary>
+    public Func<int, RunResult> ResultOf { get; set; } = _ => new(1000, 100, 5000, 1, "abcd1234");
 
     public ConcurrentQueue<Attempt> Attempts { get; } = new();
 
     public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
-    private int _count;
+    private readonly ConcurrentDictionary<string, int> _counts = new();
 
     public async Task<RunResult> RunAsync(string component, DateTimeOffset scheduledFor, CancellationToken cancellationToken)
     {
-        var number = Interlocked.Increment(ref _count);
+        var number = _counts.AddOrUpdate(component, 1, (_, n) => n + 1);
         var active = _active.AddOrUpdate(component, 1, (_, n) => n + 1);
         InterlockedMax(ref _maxConcurrent, active);
         var started = clock.GetUtcNow();
@@ -38,7 +39,7 @@ internal sealed class ScriptedRunner(TimeProvider clock) : IComponentRunner
             await Task.Delay(Duration, clock, cancellationToken);
             var failed = Fails(number);
             Attempts.Enqueue(new Attempt(component, scheduledFor, started, clock.GetUtcNow(), failed));
-            return failed ? throw new IOException($"attempt {number} failed") : Result;
+            return failed ? throw new IOException($"attempt {number} of {component} failed") : ResultOf(number);
         }
         finally
         {

@@ -14,12 +14,19 @@ public static class RepositoryProbe
             {
                 return $"{store.Location} holds no repository (no config): is the disk mounted, or the bucket right? Create one with 'lifeboat init'";
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)
+        {
+            return $"{store.Location} is unreachable: {e.Message}";
+        }
+        try
+        {
             readPassword?.Invoke();
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException or InvalidOperationException)
+        catch (InvalidOperationException e)
         {
-            return $"{store.Location} is unreachable: {e.Message}";
+            return e.Message;
         }
     });
 }

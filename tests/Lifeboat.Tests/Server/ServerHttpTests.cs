@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Lifeboat.Server.Health;
+using Lifeboat.Plan;
 using Lifeboat.Server.Hosting;
+using Lifeboat.Server.Plans;
 using Lifeboat.Server.Scheduling;
 using Lifeboat.Storage;
 using Lifeboat.Testing;
@@ -130,6 +132,45 @@ public sealed class ServerHttpTests
             {
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 Assert.Contains("\"ready\"", await response.Content.ReadAsStringAsync());
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await SchedulerTests.DrainAsync(clock, running);
+        }
+    }
+
+    [Fact]
+    public async Task Readiness_is_503_with_the_line_and_column_when_the_plan_file_is_broken_by_an_edit()
+    {
+        using var directory = new TempDirectory();
+        var plan = directory["lifeboat.yaml"];
+        const string valid = "version: 1\nrepositories:\n  main:\n    location: /srv/backup\n    password-env: X\ncomponents:\n  db:\n    kind: command\n    repository: main\n    command: [\"true\"]\n";
+        await File.WriteAllTextAsync(plan, valid);
+        var clock = new ManualTimeProvider(Start);
+        var server = new LifeboatServer(Options(), [SchedulerTests.Hourly()], new ScriptedRunner(clock), new Dictionary<string, ComponentHistory>(),
+            [PlanProbe.For(plan, ComponentKinds.CreateDefault())], clock, TextWriter.Null);
+        using var stop = new CancellationTokenSource();
+        var running = server.RunAsync(stop.Token);
+        try
+        {
+            await clock.WaitForTimersAsync(2);
+            using var http = new HttpClient();
+            var ready = new Uri(await server.Address, "/health/ready");
+            using (var response = await http.GetAsync(ready))
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            await File.WriteAllTextAsync(plan, valid.Replace("repository: main", "repository: nowhere"));
+            using (var response = await http.GetAsync(ready))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                var reason = Assert.Single(body.RootElement.GetProperty("reasons").EnumerateArray()).GetString()!;
+                Assert.StartsWith($"plan: 1 error(s) in the file on disk, the first: {plan}:9:17: ", reason);
+                Assert.Contains("nowhere", reason);
             }
         }
         finally

@@ -127,6 +127,7 @@ public static class ServeCommand
         var probes = plan.Repositories.Values
             .Where(r => plan.Components.Any(c => c.Repository == r.Name))
             .Select(r => RepositoryProbe.For(Cli.RepositoryLocation.OpenStore(r.Location), () => r.ReadPassword()) with { Name = $"repository '{r.Name}'" })
+            .Append(PlanProbe.For(file, kinds))
             .ToList();
         var server = new LifeboatServer(options, components, new PlanComponentRunner(plan, kinds), histories, probes, TimeProvider.System, Console.Error);
         var running = server.RunAsync(stop.Token);

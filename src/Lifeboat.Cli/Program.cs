@@ -15,6 +15,7 @@ public static class Program
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), LsCommand.Create(),
             RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), UnlockCommand.Create(),
             ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(),
+            PlanCommand.Create(), StatusCommand.Create(),
         };
         return root;
     }

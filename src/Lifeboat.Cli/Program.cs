@@ -17,6 +17,7 @@ public static class Program
             RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), UnlockCommand.Create(),
             ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(),
             ServeCommand.Create(), AlertsCommand.Create(),
+            PlanCommand.Create(), StatusCommand.Create(),
         };
         return root;
     }

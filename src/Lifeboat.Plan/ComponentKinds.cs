@@ -37,7 +37,7 @@ public sealed class ComponentKinds
 
     /// <summary>Registers a kind backed up through an <see cref="ISource"/> built from the settings.</summary>
     public ComponentKinds AddSource(string kind, Func<ComponentSettingsReader, ISource> factory) =>
-        Add(kind, settings => new SourceRunner(factory(settings), TimeProvider.System));
+        Add(kind, settings => new SourceRunner(factory(settings)));
 
     /// <summary>Names a kind that exists in the plan format but not in this build.</summary>
     public ComponentKinds AddPlanned(string kind)

@@ -19,7 +19,7 @@ internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds ki
 
     private readonly Dictionary<string, List<(string Name, YamlNode Node)>> _dependencies = [];
 
-    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:s3:)?[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@", RegexOptions.CultureInvariant)]
     private static partial Regex UrlWithPassword();
 
     /// <summary>Whether a URL carries a password (<c>scheme://user:password@host</c>).</summary>
@@ -321,7 +321,7 @@ internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds ki
             {
                 nodes.Error(value, $"'{key}' of component '{component}' holds a password in a URL",
                     "leave the password out of the URL and name its variable or file with password-env: / password-file:");
-                return;
+                break;
             }
         }
         settings[key] = new PlanSetting(key, PlanNodes.MarkOf(keyNode), PlanNodes.MarkOf(value), text, list);

@@ -31,22 +31,19 @@ public static partial class PlanDuration
         return true;
     }
 
-    /// <summary>Formats a duration the way the plan writes it, e.g. <c>1d1h</c>, <c>15m</c>.</summary>
+    /// <summary>Formats a duration the way the plan writes it: whole days as <c>7d</c>, else hours and minutes (<c>25h</c>, <c>1h30m</c>).</summary>
     public static string Format(TimeSpan duration)
     {
         if (duration < TimeSpan.Zero)
         {
             return "-" + Format(-duration);
         }
-        var text = "";
-        if (duration.Days > 0)
+        if (duration.Ticks % TimeSpan.TicksPerDay == 0 && duration > TimeSpan.Zero)
         {
-            text += $"{duration.Days}d";
+            return $"{duration.Days}d";
         }
-        if (duration.Hours > 0)
-        {
-            text += $"{duration.Hours}h";
-        }
+        var hours = (long)duration.TotalHours;
+        var text = hours > 0 ? $"{hours}h" : "";
         if (duration.Minutes > 0)
         {
             text += $"{duration.Minutes}m";

@@ -72,6 +72,12 @@ public static partial class PlanLoader
             }
             root = stream.Documents[0].RootNode;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet stops this way on some unterminated flow collections; the last event it read tells where.
+            return (null, [new PlanError(LastReadMark(text), "not valid YAML: a '[' or '{' opened here is never closed",
+                "close every [ and { on the line where it opens, or write the list as '- item' lines")]);
+        }
         catch (YamlException e)
         {
             var message = e.InnerException?.Message ?? e.Message;
@@ -243,6 +249,27 @@ public static partial class PlanLoader
             nodes.Error(node, $"bad S3 location: {e.Message}", "write s3:bucket[/prefix] or s3:http(s)://host:port/bucket[/prefix]");
         }
         return text;
+    }
+
+    private static PlanMark LastReadMark(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var mark = new PlanMark(1, 1);
+        try
+        {
+            while (parser.MoveNext())
+            {
+                if (parser.Current is YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart)
+                {
+                    mark = PlanNodes.MarkOf(parser.Current.Start);
+                }
+            }
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+            // This failure is the one being located: the mark of the last collection opened before it is the answer.
+        }
+        return mark;
     }
 
     // YamlDotNet prefixes messages with "(Line: 3, Col: 5, Idx: 20) - (…): "; the plan error carries the position already.

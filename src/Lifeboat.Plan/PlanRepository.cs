@@ -1,4 +1,6 @@
 using System.Text;
+using Lifeboat.Storage;
+using Lifeboat.Storage.S3;
 
 namespace Lifeboat.Plan;
 
@@ -25,6 +27,12 @@ public sealed record PlanRepository
 
     /// <summary>Where the repository is defined in the plan.</summary>
     public PlanMark Mark { get; init; }
+
+    /// <summary>Whether the location is an S3 URL.</summary>
+    public bool IsS3 => Location.StartsWith("s3:", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The store at the location (nothing is read or created yet).</summary>
+    public IBlobStore OpenStore() => IsS3 ? new S3BlobStore(S3Location.Parse(Location)) : new LocalBlobStore(Location);
 
     /// <summary>
     /// Reads the password from its variable or file; throws <see cref="InvalidOperationException"/> saying what to set

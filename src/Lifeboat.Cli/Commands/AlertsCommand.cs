@@ -11,7 +11,7 @@ public static class AlertsCommand
     /// <summary>Builds <c>alerts</c> with its <c>render</c> subcommand.</summary>
     public static Command Create()
     {
-        var plan = new Option<string?>("--plan") { Description = "The plan file (default: $LIFEBOAT_PLAN, then ./lifeboat.yaml)" };
+        var plan = PlanOption.Create();
         var output = new Option<string?>("--out", "-o") { Description = "Write the rules to this file (replaced atomically) instead of stdout" };
         var sizeChange = new Option<double>("--size-change")
         {
@@ -39,21 +39,8 @@ public static class AlertsCommand
             {
                 throw new UsageException($"--failure-window '{parse.GetValue(failureWindow)}' is not a duration such as 1h or 30m");
             }
-            var file = PlanLoader.Locate(parse.GetValue(plan))
-                ?? throw new UsageException($"no plan: pass --plan FILE, set ${PlanLoader.PlanVariable}, or run in a directory holding {PlanLoader.DefaultFileName}");
-            BackupPlan loaded;
-            try
-            {
-                loaded = PlanLoader.Load(file, ComponentKinds.CreateDefault());
-            }
-            catch (PlanInvalidException e)
-            {
-                foreach (var error in e.Errors)
-                {
-                    await Console.Error.WriteLineAsync(error.Format(e.File));
-                }
-                throw new UsageException($"the plan {file} has {e.Errors.Count} error(s); fix them and render again");
-            }
+            var file = PlanOption.Locate(parse, plan);
+            var loaded = PlanLoader.Load(file, ComponentKinds.CreateDefault());
             var components = loaded.Components.Where(c => c.Schedule is not null).Select(c => (c.Name, c.Rpo)).ToList();
             if (components.Count == 0)
             {

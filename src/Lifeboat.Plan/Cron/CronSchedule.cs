@@ -114,6 +114,11 @@ public sealed class CronSchedule
         // Every schedule runs at least once in 8 years (29 February on a given weekday recurs within 28 years, but
         // with the OR rule and any month field a match comes far sooner); the bound only stops a bug from spinning.
         var limit = candidate.AddYears(30);
+        // Two sequences, each increasing with the wall-clock time: the first pass through every time (a time in a gap
+        // moved to the gap's end), and, for schedules that run every hour, the second pass through repeated times.
+        // The second pass of an earlier wall-clock time can come before the first pass of a later one, so the scan
+        // keeps the first second-pass instant after `after` and returns whichever comes first.
+        DateTimeOffset? secondPass = null;
         while (candidate < limit)
         {
             var wall = NextWallClock(candidate, limit);
@@ -122,6 +127,7 @@ public sealed class CronSchedule
                 break;
             }
             var time = wall.Value;
+            DateTimeOffset firstPass;
             if (zone.IsInvalidTime(time))
             {
                 var end = time;
@@ -129,33 +135,30 @@ public sealed class CronSchedule
                 {
                     end = end.AddMinutes(1);
                 }
-                var shifted = new DateTimeOffset(end, zone.GetUtcOffset(end));
-                if (shifted > after)
-                {
-                    return shifted;
-                }
+                firstPass = new DateTimeOffset(end, zone.GetUtcOffset(end));
             }
             else if (zone.IsAmbiguousTime(time))
             {
                 var instants = zone.GetAmbiguousTimeOffsets(time).Select(o => new DateTimeOffset(time, o)).Order().ToList();
-                var eligible = _hour.IsStar ? instants : instants.Take(1);
-                foreach (var instant in eligible)
+                firstPass = instants[0];
+                if (_hour.IsStar && secondPass is null && instants[^1] > after)
                 {
-                    if (instant > after)
-                    {
-                        return instant;
-                    }
+                    secondPass = instants[^1];
                 }
             }
             else
             {
-                var instant = new DateTimeOffset(time, zone.GetUtcOffset(time));
-                if (instant > after)
-                {
-                    return instant;
-                }
+                firstPass = new DateTimeOffset(time, zone.GetUtcOffset(time));
+            }
+            if (firstPass > after)
+            {
+                return secondPass is { } second && second < firstPass ? second : firstPass;
             }
             candidate = time.AddMinutes(1);
+        }
+        if (secondPass is { } last)
+        {
+            return last;
         }
         throw new InvalidOperationException($"the cron schedule '{Text}' never runs (e.g. 30 February); fix the day of month or month");
     }

@@ -15,6 +15,8 @@ public sealed record ComponentRunOptions
     public Func<CancellationToken, Task>? BeforeCommit { get; init; }
     /// <summary>Progress counters of the run.</summary>
     public BackupProgress Progress { get; init; } = new();
+    /// <summary>The clock whose time the snapshot records.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
     /// <summary>Chunk workers.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 }

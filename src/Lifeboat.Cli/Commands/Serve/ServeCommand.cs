@@ -14,7 +14,7 @@ namespace Lifeboat.Cli.Commands.Serve;
 /// </summary>
 public static class ServeCommand
 {
-    private static readonly Option<string?> PlanFile = new("--plan") { Description = "The plan file (default: $LIFEBOAT_PLAN, then ./lifeboat.yaml)" };
+    private static readonly Option<string?> PlanFile = PlanOption.Create();
 
     private static readonly Option<string> Listen = new("--listen")
     {
@@ -91,22 +91,9 @@ public static class ServeCommand
         var delay = Duration(parse.GetValue(RetryDelay)!, "--retry-delay", allowZero: false);
         var retry = new RetryPolicy { MaxAttempts = attempts, InitialDelay = delay, MaxDelay = delay * 32 };
 
-        var file = PlanLoader.Locate(parse.GetValue(PlanFile))
-            ?? throw new UsageException($"no plan: pass --plan FILE, set ${PlanLoader.PlanVariable}, or run in a directory holding {PlanLoader.DefaultFileName}");
+        var file = PlanOption.Locate(parse, PlanFile);
         var kinds = ComponentKinds.CreateDefault();
-        BackupPlan plan;
-        try
-        {
-            plan = PlanLoader.Load(file, kinds);
-        }
-        catch (PlanInvalidException e)
-        {
-            foreach (var error in e.Errors)
-            {
-                await Console.Error.WriteLineAsync(error.Format(e.File));
-            }
-            throw new UsageException($"the plan {file} has {e.Errors.Count} error(s); fix them ('lifeboat plan validate') and start again");
-        }
+        var plan = PlanLoader.Load(file, kinds);
         var components = PlanScheduling.Components(plan, catchUp, retry);
         if (components.Count == 0)
         {
@@ -126,10 +113,10 @@ public static class ServeCommand
         var histories = await PlanHistory.LoadAsync(plan, components, Console.Error, stop.Token);
         var probes = plan.Repositories.Values
             .Where(r => plan.Components.Any(c => c.Repository == r.Name))
-            .Select(r => RepositoryProbe.For(Cli.RepositoryLocation.OpenStore(r.Location), () => r.ReadPassword()) with { Name = $"repository '{r.Name}'" })
+            .Select(r => RepositoryProbe.For(r.OpenStore(), () => r.ReadPassword()) with { Name = $"repository '{r.Name}'" })
             .Append(PlanProbe.For(file, kinds))
             .ToList();
-        var server = new LifeboatServer(options, components, new PlanComponentRunner(plan, kinds), histories, probes, TimeProvider.System, Console.Error);
+        var server = new LifeboatServer(options, components, new PlanComponentRunner(plan, kinds, TimeProvider.System), histories, probes, TimeProvider.System, Console.Error);
         var running = server.RunAsync(stop.Token);
         if (await Task.WhenAny(server.Address, running) == server.Address)
         {

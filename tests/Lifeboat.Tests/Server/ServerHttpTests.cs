@@ -104,16 +104,9 @@ public sealed class ServerHttpTests
     {
         using var directory = new TempDirectory();
         var store = new LocalBlobStore(directory.Path);
-        var clock = new ManualTimeProvider(Start);
-        var server = new LifeboatServer(Options(), [SchedulerTests.Hourly()], new ScriptedRunner(clock), new Dictionary<string, ComponentHistory>(),
-            [RepositoryProbe.For(store)], clock, TextWriter.Null);
-        using var stop = new CancellationTokenSource();
-        var running = server.RunAsync(stop.Token);
-        try
+        await WithIdleServerAsync([RepositoryProbe.For(store)], async (http, address) =>
         {
-            await clock.WaitForTimersAsync(2);
-            using var http = new HttpClient();
-            var ready = new Uri(await server.Address, "/health/ready");
+            var ready = new Uri(address, "/health/ready");
             using (var response = await http.GetAsync(ready))
             {
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -122,7 +115,7 @@ public sealed class ServerHttpTests
                 var reason = Assert.Single(body.RootElement.GetProperty("reasons").EnumerateArray()).GetString();
                 Assert.Equal($"repository: {store.Location} holds no repository (no config): is the disk mounted, or the bucket right? Create one with 'lifeboat init'", reason);
             }
-            using (var alive = await http.GetAsync(new Uri(await server.Address, "/health")))
+            using (var alive = await http.GetAsync(new Uri(address, "/health")))
             {
                 Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
             }
@@ -133,12 +126,7 @@ public sealed class ServerHttpTests
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 Assert.Contains("\"ready\"", await response.Content.ReadAsStringAsync());
             }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await SchedulerTests.DrainAsync(clock, running);
-        }
+        });
     }
 
     [Fact]
@@ -148,16 +136,9 @@ public sealed class ServerHttpTests
         var plan = directory["lifeboat.yaml"];
         const string valid = "version: 1\nrepositories:\n  main:\n    location: /srv/backup\n    password-env: X\ncomponents:\n  db:\n    kind: command\n    repository: main\n    command: [\"true\"]\n";
         await File.WriteAllTextAsync(plan, valid);
-        var clock = new ManualTimeProvider(Start);
-        var server = new LifeboatServer(Options(), [SchedulerTests.Hourly()], new ScriptedRunner(clock), new Dictionary<string, ComponentHistory>(),
-            [PlanProbe.For(plan, ComponentKinds.CreateDefault())], clock, TextWriter.Null);
-        using var stop = new CancellationTokenSource();
-        var running = server.RunAsync(stop.Token);
-        try
+        await WithIdleServerAsync([PlanProbe.For(plan, ComponentKinds.CreateDefault())], async (http, address) =>
         {
-            await clock.WaitForTimersAsync(2);
-            using var http = new HttpClient();
-            var ready = new Uri(await server.Address, "/health/ready");
+            var ready = new Uri(address, "/health/ready");
             using (var response = await http.GetAsync(ready))
             {
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -172,6 +153,22 @@ public sealed class ServerHttpTests
                 Assert.StartsWith($"plan: 1 error(s) in the file on disk, the first: {plan}:9:17: ", reason);
                 Assert.Contains("nowhere", reason);
             }
+        });
+    }
+
+    /// <summary>Runs the server with <paramref name="probes"/> and an hourly component that never comes due while <paramref name="body"/> talks to it.</summary>
+    private static async Task WithIdleServerAsync(IReadOnlyList<ReadinessProbe> probes, Func<HttpClient, Uri, Task> body)
+    {
+        var clock = new ManualTimeProvider(Start);
+        var server = new LifeboatServer(Options(), [SchedulerTests.Hourly()], new ScriptedRunner(clock), new Dictionary<string, ComponentHistory>(), probes, clock, TextWriter.Null);
+        using var stop = new CancellationTokenSource();
+        var running = server.RunAsync(stop.Token);
+        try
+        {
+            // The component's loop and the RPO check wait on the clock: the scheduler has started.
+            await clock.WaitForTimersAsync(2);
+            using var http = new HttpClient();
+            await body(http, await server.Address);
         }
         finally
         {

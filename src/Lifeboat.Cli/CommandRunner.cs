@@ -42,6 +42,7 @@ public static class CommandRunner
         // The core throws ArgumentException only for what the caller asked (paths, patterns, options); a null argument
         // is a bug, not a usage error.
         UsageException => (ExitCodes.Usage, e.Message),
+        Plan.PlanInvalidException => (ExitCodes.Usage, e.Message),
         ArgumentException when e is not ArgumentNullException => (ExitCodes.Usage, e.Message),
         CorruptObjectException => (ExitCodes.Failure, $"repository data is damaged: {e.Message}; run 'lifeboat check' for a full report"),
         RepositoryExistsException => (ExitCodes.Failure, e.Message),

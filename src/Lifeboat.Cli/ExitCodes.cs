@@ -13,6 +13,8 @@ public static class ExitCodes
     public const int Incomplete = 3;
     /// <summary><c>check</c> found damaged or missing data.</summary>
     public const int Damaged = 4;
+    /// <summary><c>status</c>: a component's newest backup is older than its RPO target, or it has none.</summary>
+    public const int RpoBreached = 5;
     /// <summary>The location holds no repository.</summary>
     public const int NoRepository = 10;
     /// <summary>Another operation holds a conflicting lock on the repository.</summary>

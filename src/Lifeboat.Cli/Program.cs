@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Cli.Commands;
+using Lifeboat.Cli.Commands.Serve;
 
 namespace Lifeboat.Cli;
 
@@ -15,6 +16,8 @@ public static class Program
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), LsCommand.Create(),
             RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), UnlockCommand.Create(),
             ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(),
+            ServeCommand.Create(), AlertsCommand.Create(),
+            PlanCommand.Create(), StatusCommand.Create(),
         };
         return root;
     }
@@ -32,7 +35,8 @@ public static class Program
             await Console.Error.WriteLineAsync("run 'lifeboat --help' for usage");
             return ExitCodes.Usage;
         }
-        var code = await parse.InvokeAsync();
+        // The daemon handles SIGTERM itself: its grace period is longer than the command line's default two seconds.
+        var code = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ServeCommand.HandlesSignals(parse) ? null : TimeSpan.FromSeconds(2) });
         if (Environment.GetEnvironmentVariable("LIFEBOAT_DEBUG_MEMORY") == "1")
         {
             await MemoryReport.WriteAsync(Console.Error);

@@ -2,16 +2,25 @@ using System.CommandLine;
 using System.Diagnostics;
 using Lifeboat.Backup;
 using Lifeboat.Cli.Commands.Sources;
+using Lifeboat.Plan;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary><c>lifeboat backup PATH...</c>: backs up files and directories into a new snapshot.</summary>
+/// <summary>
+/// <c>lifeboat backup PATH...</c>: backs up files and directories into a new snapshot.
+/// <c>lifeboat backup --plan FILE [COMPONENT...]</c>: runs a plan's components (all when none is named).
+/// <c>lifeboat backup</c> with no argument runs the plan found in $LIFEBOAT_PLAN or ./lifeboat.yaml. Arguments are
+/// component names only with an explicit --plan, so a path argument never silently becomes a plan run.
+/// </summary>
 public static class BackupCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var paths = new Argument<string[]>("paths") { Description = "Files and directories to back up", Arity = ArgumentArity.OneOrMore };
+        var paths = new Argument<string[]>("paths") { Description = "Files and directories to back up; with --plan, the components to run (default: all)", Arity = ArgumentArity.ZeroOrMore };
+        var plan = PlanOption.Create();
+        plan.Description = "Run this plan's components instead of backing up paths (without paths or --plan: $LIFEBOAT_PLAN or ./lifeboat.yaml)";
+        var parallel = new Option<int>("--parallel") { Description = "With a plan: how many independent components back up at once", DefaultValueFactory = _ => 2 };
         var tags = new Option<string[]>("--tag") { Description = "Tag the snapshot (repeatable)", AllowMultipleArgumentsPerToken = false };
         var excludes = new Option<string[]>("--exclude", "-e") { Description = "Leave out paths matching a glob (repeatable; * ** ?)" };
         var excludeFile = new Option<string?>("--exclude-file") { Description = "Read exclude patterns from a file, one per line" };
@@ -19,7 +28,7 @@ public static class BackupCommand
         var force = new Option<bool>("--force") { Description = "Read every file again, ignoring the parent snapshot" };
         var command = new Command("backup", "Back up files and directories into a new snapshot (or a source: see the subcommands)")
         {
-            paths, tags, excludes, excludeFile, host, force,
+            paths, tags, excludes, excludeFile, host, force, plan, parallel,
         };
         foreach (var source in SourceCommands.Backups())
         {
@@ -27,6 +36,20 @@ public static class BackupCommand
         }
         command.SetBody(async (context, ct) =>
         {
+            var arguments = context.Parse.GetValue(paths) ?? [];
+            if (context.Parse.GetValue(plan) is not null || arguments.Length == 0)
+            {
+                if (context.Parse.GetValue(plan) is null && PlanLoader.Locate(null) is null)
+                {
+                    throw new UsageException($"name the files and directories to back up, or run a plan with --plan FILE (or from a directory holding {PlanLoader.DefaultFileName})");
+                }
+                if (context.Parse.GetValue(GlobalOptions.Repo) is not null || (context.Parse.GetValue(tags)?.Length ?? 0) > 0 || (context.Parse.GetValue(excludes)?.Length ?? 0) > 0
+                    || context.Parse.GetValue(excludeFile) is not null || context.Parse.GetValue(host) is not null)
+                {
+                    throw new UsageException("--repo, --tag, --exclude, --exclude-file and --host do not apply to a plan run: set repository, tags, excludes and host in the plan");
+                }
+                return await PlanBackup.RunAsync(context, PlanOption.Load(context.Parse, plan), arguments, context.Parse.GetValue(parallel), ct);
+            }
             var patterns = (context.Parse.GetValue(excludes) ?? []).ToList();
             if (context.Parse.GetValue(excludeFile) is { } file)
             {
@@ -34,7 +57,7 @@ public static class BackupCommand
             }
             var options = new BackupOptions
             {
-                Paths = context.Parse.GetValue(paths) ?? [],
+                Paths = arguments,
                 Tags = context.Parse.GetValue(tags) ?? [],
                 Excludes = patterns,
                 Host = context.Parse.GetValue(host) ?? Environment.MachineName,

@@ -383,7 +383,8 @@ public sealed class Repository
         }
     }
 
-    private static async Task<Digest> PutContentAddressedAsync(IBlobStore store, BlobKind kind, byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>Stores bytes under the SHA-256 of themselves; an existing object of that name counts as stored.</summary>
+    internal static async Task<Digest> PutContentAddressedAsync(IBlobStore store, BlobKind kind, byte[] bytes, CancellationToken cancellationToken)
     {
         var id = Digest.Sha256(bytes);
         try

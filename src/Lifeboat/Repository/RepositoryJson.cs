@@ -11,4 +11,5 @@ namespace Lifeboat.Repository;
 [JsonSerializable(typeof(Snapshot))]
 [JsonSerializable(typeof(Tree))]
 [JsonSerializable(typeof(Lifeboat.Locking.LockInfo))]
+[JsonSerializable(typeof(Lifeboat.Runs.RunRecord))]
 public sealed partial class RepositoryJson : JsonSerializerContext;

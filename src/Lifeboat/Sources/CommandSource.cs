@@ -3,9 +3,10 @@ namespace Lifeboat.Sources;
 /// <summary>
 /// Any program's output as a source: its stdout, or, when an argument holds <c>{file}</c>, the file the program writes
 /// there (for tools such as <c>etcdctl snapshot save</c> that cannot write to a pipe). A non-zero exit or empty output
-/// fails the backup with the program's stderr in the message.
+/// fails the backup with the program's stderr in the message. It runs in <c>workingDirectory</c> when one is given
+/// (a plan runs commands in the plan file's directory).
 /// </summary>
-public sealed class CommandSource(IReadOnlyList<string> command, string streamName) : ISource
+public sealed class CommandSource(IReadOnlyList<string> command, string streamName, string? workingDirectory = null) : ISource
 {
     /// <summary>The placeholder replaced by the path of a private temporary file.</summary>
     public const string FilePlaceholder = "{file}";
@@ -31,7 +32,8 @@ public sealed class CommandSource(IReadOnlyList<string> command, string streamNa
             try
             {
                 var output = Path.Combine(folder.FullName, streamName);
-                await using (var child = ChildProcess.Start(command[0], command.Skip(1).Select(a => a.Replace(FilePlaceholder, output, StringComparison.Ordinal)), readStdout: false))
+                await using (var child = ChildProcess.Start(command[0], command.Skip(1).Select(a => a.Replace(FilePlaceholder, output, StringComparison.Ordinal)), readStdout: false,
+                    workingDirectory: workingDirectory))
                 {
                     await child.EnsureSuccessAsync(cancellationToken);
                 }
@@ -49,7 +51,7 @@ public sealed class CommandSource(IReadOnlyList<string> command, string streamNa
         }
         else
         {
-            await using var child = ChildProcess.Start(command[0], command.Skip(1));
+            await using var child = ChildProcess.Start(command[0], command.Skip(1), workingDirectory: workingDirectory);
             stored = await sink.AddAsync(streamName, child.Stdout, cancellationToken);
             await child.EnsureSuccessAsync(cancellationToken);
         }

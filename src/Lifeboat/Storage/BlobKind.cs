@@ -15,4 +15,6 @@ public enum BlobKind
     Snapshot,
     /// <summary>Locks held by running operations.</summary>
     Lock,
+    /// <summary>Run records: the outcome of each plan run of a component (success or failure), kept with the backups.</summary>
+    Run,
 }

@@ -12,6 +12,7 @@ public readonly record struct BlobName(BlobKind Kind, string Name)
         BlobKind.Index => "index/" + Name,
         BlobKind.Snapshot => "snapshots/" + Name,
         BlobKind.Lock => "locks/" + Name,
+        BlobKind.Run => "runs/" + Name,
         _ => throw new ArgumentOutOfRangeException(nameof(Kind)),
     };
 
@@ -23,6 +24,7 @@ public readonly record struct BlobName(BlobKind Kind, string Name)
         BlobKind.Index => "index",
         BlobKind.Snapshot => "snapshots",
         BlobKind.Lock => "locks",
+        BlobKind.Run => "runs",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

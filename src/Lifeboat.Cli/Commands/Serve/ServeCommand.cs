@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Lifeboat.Plan;
+using Lifeboat.Server.Health;
+using Lifeboat.Server.Hosting;
+using Lifeboat.Server.Plans;
+using Lifeboat.Server.Scheduling;
+
+namespace Lifeboat.Cli.Commands.Serve;
+
+/// <summary>
+/// <c>lifeboat serve [--plan FILE] [--listen 127.0.0.1:9187]</c>: the daemon that runs the plan's schedules and
+/// serves /health and /metrics. SIGTERM or Ctrl-C stops it cleanly (exit 0).
+/// </summary>
+public static class ServeCommand
+{
+    private static readonly Option<string?> PlanFile = PlanOption.Create();
+
+    private static readonly Option<string> Listen = new("--listen")
+    {
+        Description = "Address and port of /health and /metrics; loopback unless you say otherwise",
+        DefaultValueFactory = _ => "127.0.0.1:9187",
+    };
+
+    private static readonly Option<string[]> Webhooks = new("--webhook")
+    {
+        Description = "POST a Slack-compatible JSON message to this URL on failure, RPO breach and recovery (repeatable)",
+    };
+
+    private static readonly Option<string> CatchUp = new("--catch-up")
+    {
+        Description = "Runs missed while the daemon was down or a run overran: 'once' runs one right away, 'skip' waits for the next",
+        DefaultValueFactory = _ => "once",
+    };
+
+    private static readonly Option<int> Attempts = new("--attempts")
+    {
+        Description = "Attempts per run before it counts as failed (the first included)",
+        DefaultValueFactory = _ => 3,
+    };
+
+    private static readonly Option<string> RetryDelay = new("--retry-delay")
+    {
+        Description = "Wait after the first failed attempt, doubled after each further one (e.g. 1m, 30s)",
+        DefaultValueFactory = _ => "1m",
+    };
+
+    private static readonly Option<string> Grace = new("--shutdown-grace")
+    {
+        Description = "On SIGTERM, how long running backups may go on before they are cancelled (nothing half-written is committed)",
+        DefaultValueFactory = _ => "30s",
+    };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("serve", "Run the plan's schedules as a daemon, with /health, /health/ready and /metrics (Prometheus)")
+        {
+            PlanFile, Listen, Webhooks, CatchUp, Attempts, RetryDelay, Grace,
+        };
+        command.SetBody(RunAsync);
+        return command;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="parse"/> runs this command, which handles SIGTERM and Ctrl-C itself (stopping after its
+    /// grace period) instead of the command line's two-second termination timeout.
+    /// </summary>
+    public static bool HandlesSignals(ParseResult parse) => parse.CommandResult.Command.Name == "serve";
+
+    private static async Task<int> RunAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var parse = context.Parse;
+        var options = new ServerOptions
+        {
+            Listen = ServerOptions.ParseListen(parse.GetValue(Listen)!),
+            Webhooks = [.. (parse.GetValue(Webhooks) ?? []).Select(ParseUrl)],
+            ShutdownGrace = Duration(parse.GetValue(Grace)!, "--shutdown-grace", allowZero: true),
+        };
+        var catchUp = parse.GetValue(CatchUp) switch
+        {
+            "once" => CatchUpPolicy.Once,
+            "skip" => CatchUpPolicy.Skip,
+            var other => throw new UsageException($"--catch-up '{other}' is neither 'once' nor 'skip'"),
+        };
+        var attempts = parse.GetValue(Attempts);
+        if (attempts is < 1 or > 100)
+        {
+            throw new UsageException($"--attempts {attempts} is outside 1..100");
+        }
+        var delay = Duration(parse.GetValue(RetryDelay)!, "--retry-delay", allowZero: false);
+        var retry = new RetryPolicy { MaxAttempts = attempts, InitialDelay = delay, MaxDelay = delay * 32 };
+
+        var file = PlanOption.Locate(parse, PlanFile);
+        var kinds = ComponentKinds.CreateDefault();
+        var plan = PlanLoader.Load(file, kinds);
+        var components = PlanScheduling.Components(plan, catchUp, retry);
+        if (components.Count == 0)
+        {
+            throw new UsageException($"the plan {file} schedules no component: give a component 'schedule:' (a cron expression) to run it as a daemon");
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void OnSignal(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            Console.Error.WriteLine($"lifeboat serve: {signal.Signal}: no new runs start; running ones have {options.ShutdownGrace} to finish");
+            stop.Cancel();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        var histories = await PlanHistory.LoadAsync(plan, components, Console.Error, stop.Token);
+        var probes = plan.Repositories.Values
+            .Where(r => plan.Components.Any(c => c.Repository == r.Name))
+            .Select(r => RepositoryProbe.For(r.OpenStore(), () => r.ReadPassword()) with { Name = $"repository '{r.Name}'" })
+            .Append(PlanProbe.For(file, kinds))
+            .ToList();
+        var server = new LifeboatServer(options, components, new PlanComponentRunner(plan, kinds, TimeProvider.System), histories, probes, TimeProvider.System, Console.Error);
+        var running = server.RunAsync(stop.Token);
+        if (await Task.WhenAny(server.Address, running) == server.Address)
+        {
+            var address = await server.Address;
+            await Console.Error.WriteLineAsync($"lifeboat serve: {components.Count} component(s) scheduled from {file}; /health and /metrics on {address}");
+            foreach (var component in components)
+            {
+                await Console.Error.WriteLineAsync($"  {component.Name}: {component.Schedule.Description}, catch-up {catchUp.ToString().ToLowerInvariant()}, {retry.MaxAttempts} attempt(s)");
+            }
+        }
+        await running;
+        await Console.Error.WriteLineAsync("lifeboat serve: stopped");
+        return ExitCodes.Success;
+    }
+
+    private static Uri ParseUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url
+            : throw new UsageException($"--webhook '{text}' is not an http(s) URL");
+
+    private static TimeSpan Duration(string text, string option, bool allowZero)
+    {
+        if (allowZero && text.Trim() is "0" or "0s")
+        {
+            return TimeSpan.Zero;
+        }
+        return PlanDuration.TryParse(text, out var duration)
+            ? duration
+            : throw new UsageException($"{option} '{text}' is not a duration such as 30s, 5m or 1h");
+    }
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using Lifeboat.Plan;
+using Lifeboat.Plan.Status;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>
+/// <c>lifeboat status [--plan FILE] [--json]</c>: per component, the newest backup and its age against the RPO target,
+/// snapshot count and stored size, the last failure and its error. Exit code 0 when every target is met,
+/// 5 (<see cref="ExitCodes.RpoBreached"/>) when one is not, 1 when a repository could not be read.
+/// </summary>
+public static class StatusCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var plan = PlanOption.Create();
+        var command = new Command("status", "Show each plan component's newest backup against its RPO target and its last failure (exit code 5 when a target is missed)") { plan };
+        command.SetBody(async (context, ct) =>
+        {
+            var loaded = PlanOption.Load(context.Parse, plan);
+            var warnings = new List<string>();
+            var statuses = await new PlanStatusReader(loaded, TimeProvider.System).ReadAsync(warnings, ct);
+            foreach (var warning in warnings)
+            {
+                await Console.Error.WriteLineAsync($"lifeboat: warning: skipped damaged data: {warning}");
+            }
+            var code = statuses.Any(s => s.Error is not null) ? ExitCodes.Failure
+                : statuses.All(s => s.RpoMet) ? ExitCodes.Success : ExitCodes.RpoBreached;
+            if (context.Json)
+            {
+                CommandContext.WriteJson(new
+                {
+                    plan = loaded.File, ok = code == ExitCodes.Success,
+                    components = statuses.Select(s => new
+                    {
+                        component = s.Component, kind = s.Kind, repository = s.Repository, state = s.State, s.LastSuccess, s.LastSnapshot,
+                        ageSeconds = s.Age?.TotalSeconds, rpoSeconds = s.Rpo?.TotalSeconds, rtoSeconds = s.Rto?.TotalSeconds, s.RpoMet,
+                        snapshots = s.Snapshots, storedBytes = s.StoredBytes, s.LastRun, s.LastFailure, s.NextRun, s.Error,
+                    }),
+                });
+                return code;
+            }
+            foreach (var s in statuses)
+            {
+                Console.WriteLine(Describe(s));
+                if (s.LastFailure is { } failure)
+                {
+                    Console.WriteLine($"    last failure {failure.Start.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {failure.Error}");
+                }
+            }
+            var breached = statuses.Where(s => s.State == "breached").Select(s => s.Component).ToList();
+            Console.WriteLine(code switch
+            {
+                ExitCodes.Success => $"all {statuses.Count} components meet their RPO targets",
+                ExitCodes.RpoBreached => $"RPO missed by: {string.Join(", ", breached)}; run 'lifeboat backup --plan {loaded.File}' and check the failures above",
+                _ => "some repositories could not be read (see above); their components' status is unknown",
+            });
+            return code;
+        });
+        return command;
+    }
+
+    private static string Describe(ComponentStatus s)
+    {
+        var target = s.Rpo is { } rpo ? $"RPO {PlanDuration.Format(rpo)}" : "no RPO";
+        if (s.Error is not null)
+        {
+            return $"{s.Component,-20} unknown   {target}: {s.Error}";
+        }
+        var last = s.LastSuccess is { } time
+            ? $"last backup {time.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({PlanDuration.Format(TimeSpan.FromSeconds(Math.Floor(s.Age!.Value.TotalSeconds)))} ago, {target})"
+            : $"never backed up ({target})";
+        return $"{s.Component,-20} {s.State,-9} {last}, {s.Snapshots} snapshots, {Size.Format(s.StoredBytes)} stored";
+    }
+}

@@ -1,0 +1,12 @@
+namespace Lifeboat.Server.Scheduling;
+
+/// <summary>What the repository remembers of a component when the daemon starts (from its run records and snapshots).</summary>
+/// <param name="LastRun">When the last run (of any outcome) started, or null when it never ran.</param>
+/// <param name="LastSuccess">When the last successful backup was taken, or null.</param>
+/// <param name="Snapshots">Snapshots of the component in the repository, or null when unknown.</param>
+/// <param name="RecentSizes">Sizes of the recent successful backups, oldest first (for the size median).</param>
+public sealed record ComponentHistory(DateTimeOffset? LastRun, DateTimeOffset? LastSuccess, int? Snapshots, IReadOnlyList<long> RecentSizes)
+{
+    /// <summary>A component that never ran.</summary>
+    public static ComponentHistory None { get; } = new(null, null, null, []);
+}

@@ -7,7 +7,7 @@ namespace Lifeboat.Sources.Sqlite;
 /// A live SQLite database as a source. SQLite's online backup API copies it, in one step under one read transaction,
 /// into a private temporary file (a consistent point in time, also in WAL mode while other processes write); the copy
 /// must pass <c>PRAGMA integrity_check</c> before it is streamed into the snapshot as <c>NAME.db</c>, and the copy
-/// is deleted afterwards. The live database is opened read-only and never written.
+/// is deleted afterwards. Nothing is written through the connection to the live database (it is query-only).
 /// </summary>
 /// <remarks>
 /// The copy lives in a new 0700 directory (the file itself 0600) under <see cref="SqliteSourceOptions.TemporaryDirectory"/>,
@@ -64,7 +64,10 @@ public sealed class SqliteSource(string path, SqliteSourceOptions? options = nul
         // Created empty with mode 0600 first: SQLite would create it with the umask's default mode.
         new FileStream(copy.Path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }).Dispose();
         string journalMode;
-        using (var source = _database.Open(SqliteOpenMode.ReadOnly, _options.BusyTimeout))
+        // Read-write but query-only: nothing is written through it, yet SQLite can do what any opener does (roll back
+        // a crashed writer's hot journal, remove the -wal and -shm it created when it is the last connection), which
+        // a read-only connection cannot.
+        using (var source = _database.Open(SqliteOpenMode.ReadWrite, _options.BusyTimeout, queryOnly: true))
         using (var destination = copy.Open(SqliteOpenMode.ReadWrite, _options.BusyTimeout))
         {
             try

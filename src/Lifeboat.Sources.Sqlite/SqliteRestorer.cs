@@ -32,7 +32,8 @@ public sealed class SqliteRestorer(SnapshotFileReader reader, TimeProvider clock
     public async Task<SqliteRestoreResult> RestoreOverAsync(Snapshot snapshot, string targetPath, IReadOnlyList<SqliteVerifyQuery> queries,
         TimeSpan busyTimeout, CancellationToken cancellationToken)
     {
-        var target = new SqliteDatabaseFile(targetPath);
+        // A symbolic link is followed: the database it points to is what gets replaced (and kept aside), not the link.
+        var target = new SqliteDatabaseFile(new FileInfo(targetPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? targetPath);
         if (Directory.Exists(target.Path))
         {
             throw new ArgumentException($"--target {target.Path} is a directory; name the database file (or use --scratch DIR)");

@@ -189,4 +189,42 @@ public sealed class SqliteCliTests
         Assert.Equal(before, Dump(live));
         Assert.Empty(Directory.GetFiles(temp.Path, "*before-restore*"));
     }
+
+    [Fact]
+    public async Task A_backup_leaves_an_idle_database_byte_for_byte_and_its_directory_without_new_files()
+    {
+        var (temp, environment) = await RepositoryAsync();
+        using var _ = temp;
+        Directory.CreateDirectory(temp["data"]);
+        CreateSample(temp["data/app.db"], 200, wal: true);
+        var bytes = File.ReadAllBytes(temp["data/app.db"]);
+
+        var backup = await CliRunner.RunAsync(environment, "backup", "sqlite", temp["data/app.db"]);
+
+        Assert.True(backup.ExitCode == 0, backup.Stderr);
+        Assert.Equal(["app.db"], Directory.GetFileSystemEntries(temp["data"]).Select(Path.GetFileName));
+        Assert.Equal(bytes, File.ReadAllBytes(temp["data/app.db"]));
+    }
+
+    [Fact]
+    public async Task A_target_that_is_a_symbolic_link_replaces_the_database_it_points_to_and_keeps_the_link()
+    {
+        var (temp, environment) = await RepositoryAsync();
+        using var _ = temp;
+        CreateSample(temp["real.db"], 100);
+        var original = Dump(temp["real.db"]);
+        Assert.Equal(0, (await CliRunner.RunAsync(environment, "backup", "sqlite", temp["real.db"])).ExitCode);
+        using (var connection = Open(temp["real.db"]))
+        {
+            Execute(connection, "DELETE FROM users");
+        }
+        File.CreateSymbolicLink(temp["current.db"], "real.db");
+
+        var restore = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--target", temp["current.db"]);
+
+        Assert.True(restore.ExitCode == 0, restore.Stderr);
+        Assert.Equal("real.db", new FileInfo(temp["current.db"]).LinkTarget);
+        Assert.Equal(original, Dump(temp["real.db"]));
+        Assert.Single(Directory.GetFiles(temp.Path, "real.db.before-restore.*"));
+    }
 }

@@ -41,6 +41,12 @@ public sealed class SqliteRestorer(SnapshotFileReader reader, TimeProvider clock
         var swap = new SqliteFileSwap(target, clock);
         swap.EnsureNotInUse();
         var node = await FindAsync(snapshot, cancellationToken);
+        var free = new DriveInfo(Path.GetDirectoryName(target.Path)!).AvailableFreeSpace;
+        if (free < node.Size)
+        {
+            throw new IOException($"restoring {target.Path} needs {node.Size} bytes beside it but its file system has {free} free " +
+                "(the current file stays until the restored one is verified, so both must fit); free space there, or restore with --scratch elsewhere");
+        }
         // Beside the target, so the final rename stays within one file system and is atomic.
         var restored = new SqliteDatabaseFile(Path.Combine(Path.GetDirectoryName(target.Path)!,
             $".{Path.GetFileName(target.Path)}.restoring-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}"));

@@ -114,6 +114,10 @@ public sealed class SqliteSource(string path, SqliteSourceOptions? options = nul
         {
             return Directory.CreateTempSubdirectory("lifeboat-sqlite-").FullName;
         }
+        if (!Directory.Exists(_options.TemporaryDirectory))
+        {
+            throw new DirectoryNotFoundException($"the temporary directory {_options.TemporaryDirectory} does not exist; create it or choose another with --temp-dir");
+        }
         var folder = System.IO.Path.Combine(_options.TemporaryDirectory, "lifeboat-sqlite-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)));
         Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return folder;

@@ -33,10 +33,15 @@ public sealed class SqliteRestorer(SnapshotFileReader reader, TimeProvider clock
         TimeSpan busyTimeout, CancellationToken cancellationToken)
     {
         // A symbolic link is followed: the database it points to is what gets replaced (and kept aside), not the link.
-        var target = new SqliteDatabaseFile(new FileInfo(targetPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? targetPath);
+        var link = new FileInfo(targetPath);
+        var target = new SqliteDatabaseFile(link.LinkTarget is null ? targetPath : link.ResolveLinkTarget(returnFinalTarget: true)!.FullName);
         if (Directory.Exists(target.Path))
         {
             throw new ArgumentException($"--target {target.Path} is a directory; name the database file (or use --scratch DIR)");
+        }
+        if (!Directory.Exists(Path.GetDirectoryName(target.Path)))
+        {
+            throw new DirectoryNotFoundException($"the directory of --target {target.Path} does not exist; create it first (the restored file is written beside the target)");
         }
         var swap = new SqliteFileSwap(target, clock);
         swap.EnsureNotInUse();

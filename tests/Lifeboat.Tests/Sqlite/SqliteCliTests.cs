@@ -90,7 +90,7 @@ public sealed class SqliteCliTests
     }
 
     [Fact]
-    public async Task A_scratch_restore_writes_a_new_verified_file_and_never_overwrites()
+    public async Task A_scratch_restore_and_a_restore_to_a_new_path_write_new_verified_files_and_scratch_never_overwrites()
     {
         var (temp, environment) = await RepositoryAsync();
         using var _ = temp;
@@ -99,10 +99,19 @@ public sealed class SqliteCliTests
         Assert.Equal(0, (await CliRunner.RunAsync(environment, "backup", "sqlite", temp["app.db"])).ExitCode);
 
         var scratch = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--scratch", temp["drill"], "--verify-query", "SELECT count(*) FROM \"order items\"=300");
+        var fresh = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--target", temp["new/app.db"]);
+        Directory.CreateDirectory(temp["new"]);
+        var created = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--target", temp["new/app.db"]);
         var again = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--scratch", temp["drill"]);
 
         Assert.True(scratch.ExitCode == 0, scratch.Stderr);
         Assert.Equal(original, Dump(temp["drill/app.db"]));
+        Assert.Equal(1, fresh.ExitCode);
+        Assert.Contains("does not exist", fresh.Stderr);
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        Assert.Equal(original, Dump(temp["new/app.db"]));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(temp["new/app.db"]));
+        Assert.DoesNotContain("kept as", created.Stdout);
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("already exists", again.Stderr);
     }

@@ -21,9 +21,15 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
         try
         {
             var locations = Locate(item);
-            using (var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, item.Node.Size))
+            // Owner-only until the snapshot's mode is applied: a key or .env file is never readable by others while
+            // it is written under its temporary name (the umask default would be 0644).
+            using (var file = new FileStream(temporary, new FileStreamOptions
             {
-                var (size, contentHash) = await WriteContentAsync(handle, locations, cancellationToken);
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0,
+                PreallocationSize = item.Node.Size, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            {
+                var (size, contentHash) = await WriteContentAsync(file.SafeFileHandle, locations, cancellationToken);
                 if (size != item.Node.Size || !string.Equals(contentHash, item.Node.ContentHash, StringComparison.Ordinal))
                 {
                     throw new CorruptObjectException($"restored content does not match the snapshot (size {size} vs {item.Node.Size}, or the content hash differs)");

@@ -71,6 +71,9 @@ public sealed class RedisSource(RedisEndpoint endpoint, RedisClientOptions? opti
         }
     }
 
+    private RedisException Refused(string reply, string code) =>
+        new($"{endpoint} refused the snapshot (SYNC): {reply}; the user needs the permissions +sync +replconf +info +ping (ACL SETUSER)", code);
+
     private async Task<(long Length, byte[]? Mark)> StartTransferAsync(RespClient client, CancellationToken cancellationToken)
     {
         try
@@ -81,6 +84,10 @@ public sealed class RedisSource(RedisEndpoint endpoint, RedisClientOptions? opti
         catch (RedisException e) when (e.ErrorCode == "ERR")
         {
             // Older servers do not know rdb-only; SYNC then works as before.
+        }
+        catch (RedisException e) when (e.ErrorCode == "NOPERM")
+        {
+            throw Refused(e.Message[(e.Message.IndexOf("NOPERM", StringComparison.Ordinal))..], e.ErrorCode);
         }
         await client.SendAsync([Encoding.ASCII.GetBytes("SYNC")], cancellationToken);
         while (true)
@@ -93,8 +100,7 @@ public sealed class RedisSource(RedisEndpoint endpoint, RedisClientOptions? opti
             }
             if (line[0] == '-')
             {
-                throw new RedisException($"{endpoint} refused the snapshot (SYNC): {line[1..]}; the user needs the permissions +sync +replconf +info +ping (ACL SETUSER)",
-                    line[1..].Split(' ')[0]);
+                throw Refused(line[1..], line[1..].Split(' ')[0]);
             }
             if (line.StartsWith("$EOF:", StringComparison.Ordinal) && line.Length >= 5 + 40)
             {

@@ -18,20 +18,29 @@ public sealed class RedisBackupTests
             before = await RedisDataSet.ReadAsync(client);
         }
 
+        // Once streamed from the fork (diskless, the default), once written to the server's disk first.
+        var diskless = await repository.BackupAsync(server.Url);
+        await using (var client = await server.ConnectAsync())
+        {
+            await client.ExecuteAsync(["CONFIG", "SET", "repl-diskless-sync", "no"], default);
+        }
         var id = await repository.BackupAsync(server.Url);
         Directory.CreateDirectory(repository.Temp["data"]);
+        Directory.CreateDirectory(repository.Temp["diskless"]);
         var toDirectory = await repository.RunAsync("restore", "redis", id, "--target-dir", repository.Temp["data"]);
+        var disklessToDirectory = await repository.RunAsync("restore", "redis", diskless, "--target-dir", repository.Temp["diskless"]);
         var scratch = await repository.RunAsync("restore", "redis", "latest", "--scratch");
-        SortedDictionary<string, string> after;
-        await using (var restored = await ScratchRedisServer.StartAsync(repository.Temp["data"], [], null, TimeSpan.FromSeconds(60), default))
-        await using (var client = await restored.ConnectAsync(default))
-        {
-            after = await RedisDataSet.ReadAsync(client);
-        }
+        var after = await ReadRestoredAsync(repository.Temp["data"]);
+        var afterDiskless = await ReadRestoredAsync(repository.Temp["diskless"]);
+        var log = File.ReadAllText(Path.Combine(server.Server.Directory, "redis.log"));
         var source = await repository.SourceOfAsync(id);
 
         Assert.True(toDirectory.ExitCode == 0, toDirectory.Stderr);
+        Assert.True(disklessToDirectory.ExitCode == 0, disklessToDirectory.Stderr);
         Assert.Equal(before, after);
+        Assert.Equal(before, afterDiskless);
+        Assert.Contains("Starting BGSAVE for SYNC with target: replicas sockets", log);
+        Assert.Contains("Starting BGSAVE for SYNC with target: disk", log);
         Assert.True(scratch.ExitCode == 0, scratch.Stderr);
         Assert.Contains("db0: 14 keys, as recorded", scratch.Stdout);
         Assert.Contains("db1: 500 keys, as recorded", scratch.Stdout);
@@ -192,6 +201,13 @@ public sealed class RedisBackupTests
         Assert.Equal(rdb, File.ReadAllBytes(repository.Temp["data/dump.rdb"]));
         Assert.Equal("7.0.99", source["server.version"]);
         Assert.Equal(("14", "500"), (source["keys.db0"], source["keys.db1"]));
+    }
+
+    private static async Task<SortedDictionary<string, string>> ReadRestoredAsync(string directory)
+    {
+        await using var restored = await ScratchRedisServer.StartAsync(directory, [], null, TimeSpan.FromSeconds(60), default);
+        await using var client = await restored.ConnectAsync(default);
+        return await RedisDataSet.ReadAsync(client);
     }
 
     private static byte[] Flip(byte[] data, int offset)

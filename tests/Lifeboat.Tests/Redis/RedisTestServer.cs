@@ -25,7 +25,7 @@ internal sealed class RedisTestServer : IAsyncDisposable
         var directory = new TempDirectory();
         try
         {
-            var server = await ScratchRedisServer.StartAsync(directory.Path, ["--enable-debug-command", "local", .. arguments], password, TimeSpan.FromSeconds(60), CancellationToken.None);
+            var server = await ScratchRedisServer.StartAsync(directory.Path, ["--enable-debug-command", "local", "--repl-diskless-sync-delay", "0", .. arguments], password, TimeSpan.FromSeconds(60), CancellationToken.None);
             return new RedisTestServer(directory, server);
         }
         catch

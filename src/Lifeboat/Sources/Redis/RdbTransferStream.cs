@@ -21,7 +21,8 @@ internal sealed class RdbTransferStream : Stream
     private readonly byte[] _pending = new byte[256 * 1024];
     private readonly byte[] _crcTail = new byte[8];
     private readonly byte[] _header = new byte[9];
-    private readonly Pipe _counterInput = new(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
+    private readonly Pipe _counterInput = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline,
+        pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
     private readonly Task<RdbKeyCounts> _counter;
     private int _pendingStart, _pendingEnd, _crcTailLength;
     private long _remaining, _released;

@@ -5,8 +5,8 @@ namespace Lifeboat.Sources.Redis;
 
 /// <summary>
 /// A live Redis server's data as an RDB snapshot, taken over the replication protocol as <c>redis-cli --rdb</c> does
-/// (<c>REPLCONF rdb-only 1</c> where supported, then <c>SYNC</c>), so the server forks once and nothing is written on
-/// its disk. The RDB is streamed into the repository as <see cref="StreamName"/>; its magic and CRC-64 are checked on
+/// (<c>REPLCONF capa eof</c>, <c>REPLCONF rdb-only 1</c> where supported, then <c>SYNC</c>): the server forks once, and
+/// with diskless replication (<c>repl-diskless-sync yes</c>, the Redis 7 default) writes nothing on its disk. The RDB is streamed into the repository as <see cref="StreamName"/>; its magic and CRC-64 are checked on
 /// the way and a mismatch, a short transfer or a refusal throws, so no snapshot is recorded. The metadata holds the
 /// server version, the RDB size and checksum, and the keys per database counted in the RDB itself
 /// (<c>keys.db0</c>, <c>expires.db0</c>, ...), which a restore verifies.
@@ -76,8 +76,11 @@ public sealed class RedisSource(RedisEndpoint endpoint, RedisClientOptions? opti
 
     private async Task<(long Length, byte[]? Mark)> StartTransferAsync(RespClient client, CancellationToken cancellationToken)
     {
+        // As redis-cli --rdb: accepting the end-mark format lets a server configured for diskless replication (the
+        // Redis 7 default) stream the RDB from its fork without writing it to its disk first.
         try
         {
+            await client.ExecuteAsync(["REPLCONF", "capa", "eof"], cancellationToken);
             // Redis 7 then sends the RDB alone and closes, instead of keeping this connection as a replica.
             await client.ExecuteAsync(["REPLCONF", "rdb-only", "1"], cancellationToken);
         }

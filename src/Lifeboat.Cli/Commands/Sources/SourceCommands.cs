@@ -10,6 +10,7 @@ public static class SourceCommands
     [
         CommandBackupCommand.Create(),
         SqliteBackupCommand.Create(),
+        RedisBackupCommand.Create(),
     ];
 
     /// <summary>Subcommands of <c>lifeboat restore</c>.</summary>
@@ -17,5 +18,6 @@ public static class SourceCommands
     [
         CommandRestoreCommand.Create(),
         SqliteRestoreCommand.Create(),
+        RedisRestoreCommand.Create(),
     ];
 }

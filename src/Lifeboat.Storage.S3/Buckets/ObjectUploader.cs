@@ -20,10 +20,30 @@ namespace Lifeboat.Storage.S3.Buckets;
 /// </summary>
 internal sealed class ObjectUploader(BucketConnection bucket, SnapshotFileReader reader, Snapshot snapshot, bool overwrite)
 {
-    /// <summary>Uploads <paramref name="entry"/> to <paramref name="key"/>.</summary>
+    private const int AttemptsPerObject = 3;
+
+    /// <summary>
+    /// Uploads <paramref name="entry"/> to <paramref name="key"/>; an object stored other than sent (bytes damaged on
+    /// the way, on a server that does not check Content-MD5) is deleted and sent again, at most three times in all.
+    /// </summary>
     public async Task UploadAsync(BucketObject entry, string key, CancellationToken cancellationToken)
     {
         var node = await BucketRestorer.FindAsync(reader, snapshot, entry, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await UploadAsync(entry, node, key, cancellationToken);
+                return;
+            }
+            catch (S3StoredObjectMismatchException) when (attempt < AttemptsPerObject)
+            {
+            }
+        }
+    }
+
+    private async Task UploadAsync(BucketObject entry, TreeNode node, string key, CancellationToken cancellationToken)
+    {
         if (entry.Size > bucket.Options.MultipartThreshold)
         {
             await UploadPartsAsync(entry, node, key, cancellationToken);

@@ -75,4 +75,33 @@ public sealed class BucketFaultTests(S3rverFixture server)
             Assert.True(want.Content.AsSpan().SequenceEqual(actual[key].Content), $"content of {key} differs");
         }
     }
+
+    [Fact]
+    public async Task Downloads_cut_off_midway_resume_and_damaged_ones_are_fetched_again_so_the_backup_is_byte_exact()
+    {
+        using var source = await FillAsync(server);
+        await using var proxy = new S3FaultProxy(server.Endpoint, seed: 5) { CutNextGetBodies = 4, CorruptNextGetBodies = 2 };
+        var repository = await TestRepository.InitAsync(new MemoryBlobStore());
+        var bucketSource = new BucketSource(S3Location.Parse(Through(proxy, source, "seg")), S3rverFixture.FastRetries, parallelism: 4);
+
+        var result = await new SourceArchiver(repository, TimeProvider.System).RunAsync(bucketSource,
+            new SourceBackupOptions { Component = "segments" }, new BackupProgress(), CancellationToken.None);
+
+        Assert.Equal((0, 0), (proxy.CutNextGetBodies, proxy.CorruptNextGetBodies));
+        Assert.Equal(25, bucketSource.Downloaded);
+        var directory = Directory.CreateTempSubdirectory("lifeboat-bucket-").FullName;
+        try
+        {
+            await new BucketRestorer(repository).ToDirectoryAsync(result.Snapshot, directory, new BucketRestoreOptions(), CancellationToken.None);
+            foreach (var (key, stored) in await source.ReadAllAsync("seg/"))
+            {
+                var restored = await File.ReadAllBytesAsync(Path.Combine(directory, key));
+                Assert.True(stored.Content.AsSpan().SequenceEqual(restored), $"{key} differs");
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -26,9 +26,21 @@ public sealed record BucketObject
     [JsonPropertyName("contentEncoding")] public string? ContentEncoding { get; init; }
     /// <summary>Content-Disposition.</summary>
     [JsonPropertyName("contentDisposition")] public string? ContentDisposition { get; init; }
+    /// <summary>The server-side encryption the object had (x-amz-server-side-encryption: "AES256", "aws:kms", ...).</summary>
+    [JsonPropertyName("serverSideEncryption")] public string? ServerSideEncryption { get; init; }
     /// <summary>User metadata (x-amz-meta-*), names without the prefix, lower case, sorted.</summary>
     [JsonPropertyName("metadata")] public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
     /// <summary>Whether <see cref="ETag"/> is the plain MD5 of the content (a single-part upload), which can be checked.</summary>
-    [JsonIgnore] public bool HasMd5ETag => ETag.Length == 32 && ETag.All(char.IsAsciiHexDigitLower);
+    [JsonIgnore] public bool HasMd5ETag => IsMd5ETag(ETag, ServerSideEncryption);
+
+    /// <summary>
+    /// Whether an ETag is the MD5 of the object's bytes: 32 hex digits (not the multipart form), and no KMS encryption
+    /// (whose ETags are not MD5s).
+    /// </summary>
+    public static bool IsMd5ETag(string etag, string? serverSideEncryption) =>
+        etag.Length == 32 && etag.All(char.IsAsciiHexDigitLower) && !IsKms(serverSideEncryption);
+
+    /// <summary>Whether the encryption is KMS ("aws:kms", "aws:kms:dsse"), under which ETags are not MD5s of the bytes.</summary>
+    public static bool IsKms(string? serverSideEncryption) => serverSideEncryption?.StartsWith("aws:kms", StringComparison.Ordinal) == true;
 }

@@ -119,7 +119,8 @@ public sealed class BucketSource(S3Location location, S3BlobStoreOptions? option
             {
                 return null;
             }
-            entry = Describe(listed.Key, path, head.ContentLength, head.ETag, head.LastModified, head.Headers, head.Metadata);
+            entry = Describe(listed.Key, path, head.ContentLength, head.ETag, head.LastModified, head.Headers, head.Metadata)
+                with { ServerSideEncryption = Blank(head.ServerSideEncryptionMethod?.Value) };
         }
         return sink.TryReuse(path, node, entry.LastModified) is null ? null : entry;
     }
@@ -140,7 +141,8 @@ public sealed class BucketSource(S3Location location, S3BlobStoreOptions? option
                     {
                         return false;
                     }
-                    var entry = Describe(key, path, response.ContentLength, response.ETag, response.LastModified, response.Headers, response.Metadata);
+                    var entry = Describe(key, path, response.ContentLength, response.ETag, response.LastModified, response.Headers, response.Metadata)
+                        with { ServerSideEncryption = Blank(response.ServerSideEncryptionMethod?.Value) };
                     var stored = await sink.AddAsync(path, download.Content, entry.LastModified, cancellationToken);
                     objects.Add(entry);
                     Interlocked.Increment(ref _downloaded);

@@ -104,7 +104,7 @@ internal sealed class ObjectDownload : IAsyncDisposable
             }
         }
         var hash = Convert.ToHexStringLower(md5.GetHashAndReset());
-        if (etag.Length == 32 && !etag.Contains('-') && hash != etag)
+        if (BucketObject.IsMd5ETag(etag, first.ServerSideEncryptionMethod?.Value) && hash != etag)
         {
             throw new IOException($"the {length} bytes downloaded of {_key} from {_bucket.Location} have MD5 {hash}, not its ETag {etag}");
         }

@@ -71,14 +71,15 @@ internal sealed class ObjectUploader(BucketConnection bucket, SnapshotFileReader
             Describe(request.Headers, request.Metadata, entry);
             try
             {
-                return (await bucket.Client.PutObjectAsync(request, ct)).ETag;
+                var response = await bucket.Client.PutObjectAsync(request, ct);
+                return BucketObject.IsKms(response.ServerSideEncryptionMethod?.Value) ? null : response.ETag;
             }
             catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
             {
                 // On a retry, the object may be this upload's earlier attempt whose response was lost.
                 if (attempt > 1 && await bucket.HeadAsync(key, ct) is { } there && BucketConnection.Unquote(there.ETag) == md5Hex)
                 {
-                    return there.ETag;
+                    return BucketObject.IsKms(there.ServerSideEncryptionMethod?.Value) ? null : there.ETag;
                 }
                 throw new IOException($"{key} appeared in {bucket.Location} during the restore; it was not replaced", e);
             }
@@ -108,14 +109,15 @@ internal sealed class ObjectUploader(BucketConnection bucket, SnapshotFileReader
                 var number = parts.Count + 1;
                 var md5 = MD5.HashData(buffer.AsSpan(0, filled));
                 whole.AppendData(buffer.AsSpan(0, filled));
-                var etag = await bucket.Runner.RunAsync($"PUT {key} part {number}", null, async (_, ct) =>
-                    (await bucket.Client.UploadPartAsync(new UploadPartRequest
+                var part = await bucket.Runner.RunAsync($"PUT {key} part {number}", null, async (_, ct) =>
+                    await bucket.Client.UploadPartAsync(new UploadPartRequest
                     {
                         BucketName = bucket.Location.Bucket, Key = key, UploadId = uploadId, PartNumber = number,
                         InputStream = new MemoryStream(buffer, 0, filled, writable: false), PartSize = filled,
                         MD5Digest = Convert.ToBase64String(md5), UseChunkEncoding = false,
-                    }, ct)).ETag, cancellationToken);
-                if (BucketConnection.Unquote(etag) != Convert.ToHexStringLower(md5))
+                    }, ct), cancellationToken);
+                var etag = part.ETag;
+                if (!BucketObject.IsKms(part.ServerSideEncryptionMethod?.Value) && BucketConnection.Unquote(etag) != Convert.ToHexStringLower(md5))
                 {
                     throw new S3StoredObjectMismatchException($"stored part {number} of {key} in {bucket.Location} differs from what was sent (ETag {etag})");
                 }
@@ -127,10 +129,13 @@ internal sealed class ObjectUploader(BucketConnection bucket, SnapshotFileReader
             var md5Hex = Convert.ToHexStringLower(whole.GetHashAndReset());
             CheckRecorded(entry, md5Hex);
             var final = await bucket.Runner.RunAsync($"COMPLETE {key}", null, async (_, ct) =>
-                (await bucket.Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                var response = await bucket.Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
                 {
                     BucketName = bucket.Location.Bucket, Key = key, UploadId = uploadId, PartETags = parts,
-                }, ct)).ETag, cancellationToken);
+                }, ct);
+                return BucketObject.IsKms(response.ServerSideEncryptionMethod?.Value) ? null : response.ETag;
+            }, cancellationToken);
             await CheckStoredAsync(key, final, md5Hex, $"{Convert.ToHexStringLower(MD5.HashData([.. partHashes]))}-{parts.Count}", cancellationToken);
         }
         catch
@@ -182,11 +187,12 @@ internal sealed class ObjectUploader(BucketConnection bucket, SnapshotFileReader
     }
 
     // A single PUT's ETag is the MD5 of the bytes; a multipart one's is the MD5 of the parts' MD5s with the part count
-    // (some compatible servers, s3rver among them, give the whole object's MD5 instead).
+    // (some compatible servers, s3rver among them, give the whole object's MD5 instead). Under KMS encryption the ETag is
+    // no MD5 (null here): the Content-MD5 the server checked is then the only proof.
     private async Task CheckStoredAsync(string key, string? etag, string md5Hex, string? multipart, CancellationToken cancellationToken)
     {
         var stored = BucketConnection.Unquote(etag);
-        if (stored == md5Hex || stored == multipart)
+        if (etag is null || stored == md5Hex || stored == multipart)
         {
             return;
         }

@@ -51,39 +51,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         this.location = location;
         runner = new S3RequestRunner(options, location.ToString());
 
-        var config = new AmazonS3Config
-        {
-            // Polly retries; the SDK's own retries would hide the attempt count and stretch the time bound.
-            MaxErrorRetry = 0,
-            ThrottleRetries = false,
-            // Longer than the per-attempt timeout, which is the one meant to fire.
-            Timeout = options.AttemptTimeout + TimeSpan.FromSeconds(5),
-            // Checksums are sent as Content-MD5 below; the default CRC32 trailer needs aws-chunked framing.
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        };
-        var region = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r
-            : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") is { Length: > 0 } d ? d : null;
-        if (location.Endpoint is { } endpoint)
-        {
-            config.ServiceURL = endpoint.ToString();
-            config.ForcePathStyle = true;
-            config.AuthenticationRegion = region ?? "us-east-1";
-        }
-        else if (region is not null)
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-        }
-
-        try
-        {
-            client = options.Credentials is { } credentials ? new AmazonS3Client(credentials, config) : new AmazonS3Client(config);
-        }
-        catch (AmazonClientException e)
-        {
-            throw new IOException(
-                $"cannot open {location}: {e.Message} (set AWS_REGION, or give the endpoint: s3:https://host/bucket/prefix)", e);
-        }
+        client = S3Clients.Create(location, options);
     }
 
     /// <inheritdoc />

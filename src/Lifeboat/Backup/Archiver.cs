@@ -67,21 +67,9 @@ public sealed class Archiver(Repository.Repository repository, TimeProvider cloc
     private async Task<(Digest?, Snapshot?)> FindParentAsync(BackupOptions options, List<string> paths, BackupProgress progress,
         CancellationToken cancellationToken)
     {
-        var damaged = new List<string>();
-        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken, damaged);
-        foreach (var warning in damaged)
-        {
-            progress.Warnings.Enqueue($"a damaged snapshot cannot serve as parent: {warning}");
-        }
-        for (var i = snapshots.Count - 1; i >= 0; i--)
-        {
-            var (id, snapshot) = snapshots[i];
-            if (snapshot.Host == options.Host && snapshot.Component == options.Component && snapshot.Paths.SequenceEqual(paths))
-            {
-                return (id, snapshot);
-            }
-        }
-        return (null, null);
+        var found = await ParentSearch.FindAsync(repository,
+            s => s.Host == options.Host && s.Component == options.Component && s.Paths.SequenceEqual(paths), progress, cancellationToken);
+        return found is var (id, snapshot) ? (id, snapshot) : (null, null);
     }
 
     private static string NormalizeSourcePath(string path)

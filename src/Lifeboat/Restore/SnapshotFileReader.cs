@@ -4,13 +4,14 @@ using Lifeboat.Snapshots;
 namespace Lifeboat.Restore;
 
 /// <summary>
-/// Reads the files at a snapshot's root, as a source's streams were stored (a dump, an RDB, a command's output),
+/// Reads the files of a snapshot, as a source's streams were stored (a dump, an RDB, a command's output),
 /// into a stream or a file. Every chunk's ID is checked as it is read, and the size and content hash at the end: a
 /// mismatch throws <see cref="CorruptObjectException"/>. The repository's index must be loaded.
 /// </summary>
 public sealed class SnapshotFileReader(Repository.Repository repository)
 {
     private readonly ContentReader _content = new(repository);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, Task<Dictionary<string, TreeNode>>> _listings = new();
 
     /// <summary>The entries at the snapshot's root, sorted by name.</summary>
     public async Task<IReadOnlyList<TreeNode>> ListAsync(Snapshot snapshot, CancellationToken cancellationToken)
@@ -25,6 +26,40 @@ public sealed class SnapshotFileReader(Repository.Repository repository)
         var nodes = await ListAsync(snapshot, cancellationToken);
         return nodes.FirstOrDefault(n => n.Name == name && n.Type == TreeNode.File)
             ?? throw new ArgumentException($"the snapshot holds no file named '{name}' (it holds: {string.Join(", ", nodes.Select(n => n.Name))})");
+    }
+
+    /// <summary>
+    /// The entry at <paramref name="path"/> (names joined by '/', relative to the snapshot's root), or null when there
+    /// is none. Listings read are kept for later calls, so looking up many files of one snapshot reads each tree once.
+    /// Thread-safe.
+    /// </summary>
+    public async Task<TreeNode?> FindPathAsync(Snapshot snapshot, string path, CancellationToken cancellationToken)
+    {
+        var tree = Digest.Parse(snapshot.Tree);
+        var names = path.Split('/');
+        for (var i = 0; ; i++)
+        {
+            var listing = await _listings.GetOrAdd(tree, id => LoadListingAsync(id, cancellationToken));
+            if (!listing.TryGetValue(names[i], out var node))
+            {
+                return null;
+            }
+            if (i == names.Length - 1)
+            {
+                return node;
+            }
+            if (node is not { Type: TreeNode.Directory, Subtree: { } subtree })
+            {
+                return null;
+            }
+            tree = subtree;
+        }
+    }
+
+    private async Task<Dictionary<string, TreeNode>> LoadListingAsync(Digest id, CancellationToken cancellationToken)
+    {
+        var tree = await new TreeReader(repository).LoadAsync(id, cancellationToken);
+        return tree.Nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -45,6 +45,12 @@ public sealed class S3FaultProxy : IAsyncDisposable
     /// <summary>How many of the next PUT requests have one byte of their body flipped on the way.</summary>
     public int CorruptNextPuts { get; set; }
 
+    /// <summary>How many of the next object GETs (bodies over 1 KiB) are cut off halfway, the connection then closed.</summary>
+    public int CutNextGetBodies { get; set; }
+
+    /// <summary>How many of the next object GETs (bodies over 1 KiB) have one byte of their body flipped on the way.</summary>
+    public int CorruptNextGetBodies { get; set; }
+
     /// <summary>When set, requests are never answered.</summary>
     public bool Stall { get; set; }
 
@@ -193,6 +199,34 @@ public sealed class S3FaultProxy : IAsyncDisposable
             // The server did the work; the client only sees an error.
             await upstreamStream.CopyToAsync(Stream.Null, ct);
             await WriteErrorAsync(stream, method, 500, "Internal Server Error", "InternalError", ct);
+            return;
+        }
+        if (method == "GET" && !requestLine[1].Contains("list-type", StringComparison.Ordinal))
+        {
+            var response = new MemoryStream();
+            await upstreamStream.CopyToAsync(response, ct);
+            var bytes = response.ToArray();
+            var bodyStart = bytes.AsSpan().IndexOf("\r\n\r\n"u8) + 4;
+            var (cut, flip) = (false, false);
+            lock (_gate)
+            {
+                if (bytes.Length - bodyStart > 1024 && CutNextGetBodies > 0)
+                {
+                    CutNextGetBodies--;
+                    cut = true;
+                }
+                else if (bytes.Length - bodyStart > 1024 && CorruptNextGetBodies > 0)
+                {
+                    CorruptNextGetBodies--;
+                    flip = true;
+                }
+            }
+            if (flip)
+            {
+                bytes[bodyStart + (bytes.Length - bodyStart) / 2] ^= 0x01;
+            }
+            // A cut body ends early and the connection closes: the client sees fewer bytes than Content-Length.
+            await stream.WriteAsync(bytes.AsMemory(0, cut ? bodyStart + (bytes.Length - bodyStart) / 2 : bytes.Length), ct);
             return;
         }
         await upstreamStream.CopyToAsync(stream, ct);

@@ -11,6 +11,7 @@ public static class SourceCommands
         CommandBackupCommand.Create(),
         SqliteBackupCommand.Create(),
         RedisBackupCommand.Create(),
+        BucketBackupCommand.Create(),
     ];
 
     /// <summary>Subcommands of <c>lifeboat restore</c>.</summary>
@@ -19,5 +20,6 @@ public static class SourceCommands
         CommandRestoreCommand.Create(),
         SqliteRestoreCommand.Create(),
         RedisRestoreCommand.Create(),
+        BucketRestoreCommand.Create(),
     ];
 }

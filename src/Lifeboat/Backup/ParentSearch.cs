@@ -1,0 +1,28 @@
+using Lifeboat.Crypto;
+using Lifeboat.Snapshots;
+
+namespace Lifeboat.Backup;
+
+/// <summary>Finds the snapshot a backup compares against: the newest one that matches, skipping damaged ones.</summary>
+internal static class ParentSearch
+{
+    /// <summary>The newest snapshot <paramref name="matches"/> accepts, or null; damaged snapshots become warnings.</summary>
+    public static async Task<(Digest Id, Snapshot Snapshot)?> FindAsync(Repository.Repository repository, Func<Snapshot, bool> matches,
+        BackupProgress progress, CancellationToken cancellationToken)
+    {
+        var damaged = new List<string>();
+        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken, damaged);
+        foreach (var warning in damaged)
+        {
+            progress.Warnings.Enqueue($"a damaged snapshot cannot serve as parent: {warning}");
+        }
+        for (var i = snapshots.Count - 1; i >= 0; i--)
+        {
+            if (matches(snapshots[i].Snapshot))
+            {
+                return snapshots[i];
+            }
+        }
+        return null;
+    }
+}

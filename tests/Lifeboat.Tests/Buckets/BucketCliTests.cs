@@ -1,0 +1,63 @@
+using Lifeboat.Cli;
+using Lifeboat.Testing;
+using Lifeboat.Tests.Cli;
+using Lifeboat.Tests.Storage;
+
+namespace Lifeboat.Tests.Buckets;
+
+/// <summary><c>lifeboat backup bucket</c> and <c>lifeboat restore bucket</c> as a user types them, against s3rver.</summary>
+[Collection(S3rverCollection.Name)]
+public sealed class BucketCliTests(S3rverFixture server) : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private Dictionary<string, string?> Environment() => new()
+    {
+        ["LIFEBOAT_REPOSITORY"] = _temp["repo"],
+        ["LIFEBOAT_PASSWORD"] = "bucket-cli-password",
+        ["AWS_ACCESS_KEY_ID"] = "S3RVER",
+        ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
+        ["AWS_REGION"] = "us-east-1",
+        ["AWS_PROFILE"] = null,
+        ["AWS_SESSION_TOKEN"] = null,
+    };
+
+    [Fact]
+    public async Task Backup_bucket_then_restore_bucket_to_a_directory_and_a_bucket_round_trips_and_a_missing_bucket_fails_clearly()
+    {
+        using var source = await TestBucket.CreateAsync(server, "src");
+        using var target = await TestBucket.CreateAsync(server, "dst");
+        var one = TestData.Random(120_000, 1);
+        var two = TestData.Text(3_000, 2);
+        await source.PutAsync("uploads/2024/one.jpg", one, "image/jpeg", new Dictionary<string, string> { ["owner"] = "42" });
+        await source.PutAsync("uploads/two.txt", two, "text/plain");
+        var env = Environment();
+        Assert.Equal(0, (await CliRunner.RunAsync(env, "init")).ExitCode);
+
+        var backup = await CliRunner.RunAsync(env, "backup", "bucket", source.Location("uploads"), "--component", "uploads");
+        var toDirectory = await CliRunner.RunAsync(env, "restore", "bucket", "latest", "--target", _temp["files"]);
+        var toBucket = await CliRunner.RunAsync(env, "restore", "bucket", "latest", "--component", "uploads", "--to", target.Location());
+        var again = await CliRunner.RunAsync(env, "restore", "bucket", "latest", "--target", _temp["files"]);
+        var missing = await CliRunner.RunAsync(env, "backup", "bucket", $"s3:{server.Endpoint.GetLeftPart(UriPartial.Authority)}/no-such-bucket-here");
+        var snapshots = await CliRunner.RunAsync(env, "snapshots", "--json");
+
+        Assert.True(backup.ExitCode == 0, backup.Stderr);
+        Assert.Contains("(bucket)", backup.Stdout);
+        Assert.True(toDirectory.ExitCode == 0, toDirectory.Stderr);
+        Assert.Equal(one, await File.ReadAllBytesAsync(Path.Combine(_temp["files"], "2024", "one.jpg")));
+        Assert.Equal(two, await File.ReadAllBytesAsync(Path.Combine(_temp["files"], "two.txt")));
+        Assert.True(toBucket.ExitCode == 0, toBucket.Stderr);
+        Assert.Contains("2 written and verified", toBucket.Stdout);
+        var restored = await target.ReadAllAsync();
+        Assert.Equal(one, restored["2024/one.jpg"].Content);
+        Assert.Equal("42", restored["2024/one.jpg"].Metadata["owner"]);
+        Assert.Equal("text/plain", restored["two.txt"].ContentType);
+        Assert.Equal(ExitCodes.Failure, again.ExitCode);
+        Assert.Contains("not empty", again.Stderr);
+        Assert.Equal(ExitCodes.Failure, missing.ExitCode);
+        Assert.Contains("does not exist", missing.Stderr);
+        Assert.Equal(1, System.Text.Json.JsonDocument.Parse(snapshots.Stdout).RootElement.GetArrayLength());
+    }
+}

@@ -63,7 +63,10 @@ public static class PostgresRestoreCommand
                         Tags = [SafetyTag],
                         BeforeCommit = context.EnsureLockHeldAsync,
                     }, new BackupProgress(), token);
-                    Console.Out.WriteLine($"safety snapshot {backup.Id} ({SafetyTag}) of {live} saved");
+                    if (!context.Json)
+                    {
+                        Console.Out.WriteLine($"safety snapshot {backup.Id} ({SafetyTag}) of {live} saved");
+                    }
                     return backup.Id.ToString();
                 },
             };

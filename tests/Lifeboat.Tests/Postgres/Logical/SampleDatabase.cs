@@ -62,15 +62,18 @@ internal sealed class SampleDatabase : IAsyncDisposable
     }
 
     /// <summary>Every table's row count and the MD5 of all its rows in key order, the sequence and the view: equal strings mean equal data.</summary>
-    public async Task<string> FingerprintAsync(string database)
+    public Task<string> FingerprintAsync(string database) => FingerprintAsync(Server, database);
+
+    /// <summary>The fingerprint of <paramref name="database"/> on another server.</summary>
+    public static async Task<string> FingerprintAsync(PostgresServer server, string database)
     {
         var parts = new List<string>();
         foreach (var table in Tables)
         {
-            parts.Add(table + " " + await Server.PsqlAsync($"SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM {table} t", database));
+            parts.Add(table + " " + await server.PsqlAsync($"SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM {table} t", database));
         }
-        parts.Add("invoice_no " + await Server.PsqlAsync("SELECT last_value FROM invoice_no", database));
-        parts.Add("big_spenders " + await Server.PsqlAsync("SELECT md5(string_agg(v::text, ',' ORDER BY customer_id)) FROM big_spenders v", database));
+        parts.Add("invoice_no " + await server.PsqlAsync("SELECT last_value FROM invoice_no", database));
+        parts.Add("big_spenders " + await server.PsqlAsync("SELECT md5(string_agg(v::text, ',' ORDER BY customer_id)) FROM big_spenders v", database));
         return string.Join("\n", parts);
     }
 

@@ -172,7 +172,42 @@ public sealed class PostgresLogicalRestore(Repository.Repository repository, Sna
         var (tables, queries) = await new RestoreVerifier(options.Connection).VerifyAsync(live, snapshot.Source, options.Verify,
             $"{live} was restored in place; the state before is safety snapshot {safety}", cancellationToken);
         options.Log.WriteLine($"verified {live}: {tables} table row count(s), {queries} query(ies)");
+        var extra = await TablesNotInDumpAsync(pgRestore, dumpFile, live, cancellationToken);
+        if (extra.Count > 0)
+        {
+            options.Log.WriteLine($"tables not in the backup, left in place: {string.Join(", ", extra)}");
+        }
         return new LogicalRestoreResult(live, null, safety, tables, queries, dumpBytes);
+    }
+
+    /// <summary>Tables of <paramref name="database"/> the dump's table of contents does not list (created after the backup).</summary>
+    private async Task<List<string>> TablesNotInDumpAsync(ClientProgram pgRestore, string dumpFile, string database, CancellationToken cancellationToken)
+    {
+        string listing;
+        await using (var child = ChildProcess.Start(pgRestore.Path, ["--list", dumpFile]))
+        {
+            listing = await new StreamReader(child.Stdout).ReadToEndAsync(cancellationToken);
+            await child.EnsureSuccessAsync(cancellationToken);
+        }
+        // Entries read "ID; OID OID TABLE schema name owner", names unquoted.
+        var dumped = listing.Split('\n').Where(l => !l.StartsWith(';')).Select(l => l.Trim()).ToList();
+        var extra = new List<string>();
+        await using var session = await options.Connection.OpenAsync(database, cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%' ORDER BY 3
+            """, session);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var entry = $" TABLE {reader.GetString(0)} {reader.GetString(1)} ";
+            if (!dumped.Any(l => l.Contains(entry, StringComparison.Ordinal)))
+            {
+                extra.Add(reader.GetString(2));
+            }
+        }
+        return extra;
     }
 
     private async Task PgRestoreAsync(ClientProgram pgRestore, string dumpFile, string database, IEnumerable<string> mode, CancellationToken cancellationToken)

@@ -91,7 +91,7 @@ public sealed class LogicalRestoreTests
         await using var db = await SampleDatabase.CreateAsync(events: 5000);
         var backedUp = await db.FingerprintAsync("shop");
         await db.BackupAsync();
-        await db.Server.PsqlAsync("DELETE FROM events WHERE id % 2 = 0; UPDATE customers SET email = 'gone'; SELECT nextval('invoice_no')", "shop");
+        await db.Server.PsqlAsync("DELETE FROM events WHERE id % 2 = 0; UPDATE customers SET email = 'gone'; SELECT nextval('invoice_no'); CREATE TABLE \"Added Later\" (id int)", "shop");
         var corrupted = await db.FingerprintAsync("shop");
 
         var inPlace = await db.RunAsync("restore", "postgres", "latest", "--connection", db.Url, "--in-place");
@@ -99,6 +99,7 @@ public sealed class LogicalRestoreTests
         Assert.True(inPlace.ExitCode == 0, inPlace.Stderr);
         Assert.Equal(backedUp, await db.FingerprintAsync("shop"));
         Assert.Equal(["postgres", "shop"], await db.DatabasesAsync());
+        Assert.Contains("tables not in the backup, left in place: public.\"Added Later\"", inPlace.Stderr);
         var safetyId = System.Text.RegularExpressions.Regex.Match(inPlace.Stdout, "safety snapshot ([0-9a-f]{64})").Groups[1].Value;
         Assert.NotEmpty(safetyId);
         var list = await db.RunAsync("--json", "snapshots");
@@ -130,6 +131,26 @@ public sealed class LogicalRestoreTests
 
         Assert.Equal("the repository disk is full", failure.Message);
         Assert.Equal(live, await db.FingerprintAsync("shop"));
+    }
+
+    [Fact]
+    public async Task A_swap_whose_second_rename_fails_renames_nothing()
+    {
+        await using var db = await SampleDatabase.CreateAsync(events: 100);
+        await db.Server.PsqlAsync("CREATE DATABASE shop_restored");
+        var connection = PostgresConnection.Parse(db.Url, WritePasswordFile(db));
+        await using var admin = await connection.OpenAsync("postgres", CancellationToken.None);
+        // A client of the restored database makes the second rename fail after the first one succeeded.
+        await using var blocker = new NpgsqlConnection(db.Server.ConnectionString("shop_restored"));
+        await blocker.OpenAsync();
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            new DatabaseSwap(connection, admin, TextWriter.Null).RunAsync("shop", "shop_restored", "shop_before_1", terminate: true, CancellationToken.None));
+
+        Assert.Contains("nothing was renamed", failure.Message);
+        Assert.Contains("is being accessed by other users", failure.Message);
+        Assert.Equal(["postgres", "shop", "shop_restored"], await db.DatabasesAsync());
+        Assert.Equal("t", await db.Server.PsqlAsync("SELECT bool_and(datallowconn) FROM pg_database WHERE datname IN ('shop', 'shop_restored')"));
     }
 
     private static string WritePasswordFile(SampleDatabase db)

@@ -217,7 +217,13 @@ public sealed class PostgresLogicalRestore(Repository.Repository repository, Sna
             "--dbname=" + PostgresConnection.DatabaseArgument(database), "--exit-on-error", "--no-password",
             .. mode, .. options.NoOwner ? new[] { "--no-owner", "--no-acl" } : [], dumpFile,
         ];
-        await using var child = ChildProcess.Start(pgRestore.Path, arguments, options.Connection.Environment(database), readStdout: false);
+        var environment = new Dictionary<string, string>(options.Connection.Environment(database));
+        if (options.InPlace)
+        {
+            // A client holding a lock on a table would otherwise make the in-place restore wait forever.
+            environment["PGOPTIONS"] = "-c lock_timeout=120s";
+        }
+        await using var child = ChildProcess.Start(pgRestore.Path, arguments, environment, readStdout: false);
         try
         {
             await child.EnsureSuccessAsync(cancellationToken);

@@ -114,6 +114,32 @@ public sealed class LogicalBadInputTests
         Assert.Equal(databases, await db.DatabasesAsync());
     }
 
+    [Fact]
+    public async Task A_restore_whose_temporary_disk_is_full_fails_clearly_creates_no_database_and_leaves_no_file()
+    {
+        await using var db = await SampleDatabase.CreateAsync(events: 30_000);
+        await db.BackupAsync();
+        var databases = await db.DatabasesAsync();
+        var mount = db.Temp["small"];
+        Directory.CreateDirectory(mount);
+        var mounted = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount])!;
+        await mounted.WaitForExitAsync();
+        Assert.True(mounted.ExitCode == 0, "this test needs root to mount a 1 MiB tmpfs");
+        try
+        {
+            var full = await db.RunAsync("restore", "postgres", "latest", "--connection", db.Url, "--temp-dir", mount);
+
+            Assert.Equal(1, full.ExitCode);
+            Assert.True(full.Stderr.Contains("disk was full") || full.Stderr.Contains("No space left"), full.Stderr);
+            Assert.Empty(Directory.GetFileSystemEntries(mount));
+            Assert.Equal(databases, await db.DatabasesAsync());
+        }
+        finally
+        {
+            await System.Diagnostics.Process.Start("umount", [mount])!.WaitForExitAsync();
+        }
+    }
+
     [Theory]
     [InlineData("postgresql://app@db.example:6543/sales?sslmode=require", "db.example", 6543, "app", "sales")]
     [InlineData("postgres://app@[::1]/sales", "::1", 5432, "app", "sales")]

@@ -48,9 +48,13 @@ public sealed class RestoreVerifier(PostgresConnection connection)
                 {
                     mismatches.Add($"query '{query.Sql}': {actual.Error}");
                 }
-                else if (actual.Value != query.Expected)
+                else if (actual.Value.Shape is not null)
                 {
-                    mismatches.Add($"query '{query.Sql}' returned '{actual.Value}', expected '{query.Expected}'");
+                    mismatches.Add($"query '{query.Sql}' {actual.Value.Shape}; a verification query must return one value");
+                }
+                else if (actual.Value.Text != query.Expected)
+                {
+                    mismatches.Add($"query '{query.Sql}' returned '{actual.Value.Text}', expected '{query.Expected}'");
                 }
             }
         }
@@ -79,7 +83,8 @@ public sealed class RestoreVerifier(PostgresConnection connection)
         }
     }
 
-    private static async Task<string> SingleValueAsync(NpgsqlConnection session, string sql, CancellationToken cancellationToken)
+    /// <summary>The query's single value as text, or what is wrong with the shape of its result.</summary>
+    private static async Task<(string? Text, string? Shape)> SingleValueAsync(NpgsqlConnection session, string sql, CancellationToken cancellationToken)
     {
         await using (var shape = new NpgsqlCommand($"SELECT * FROM ({sql}) AS lifeboat_q LIMIT 2", session))
         await using (var reader = await shape.ExecuteReaderAsync(cancellationToken))
@@ -91,11 +96,11 @@ public sealed class RestoreVerifier(PostgresConnection connection)
             }
             if (reader.FieldCount != 1 || rows != 1)
             {
-                throw new PostgresException($"returned {(rows > 1 ? "more than one row" : rows + " rows")} of {reader.FieldCount} columns; a verification query must return one value", "ERROR", "ERROR", "22000");
+                return (null, $"returned {(rows > 1 ? "more than one row" : rows + " rows")} of {reader.FieldCount} column(s)");
             }
         }
         // PostgreSQL's own text form, so the expected value is written as psql shows it.
         await using var text = new NpgsqlCommand($"SELECT lifeboat_v::text FROM ({sql}) AS lifeboat_q(lifeboat_v)", session);
-        return await text.ExecuteScalarAsync(cancellationToken) is string value ? value : "NULL";
+        return (await text.ExecuteScalarAsync(cancellationToken) is string value ? value : "NULL", null);
     }
 }

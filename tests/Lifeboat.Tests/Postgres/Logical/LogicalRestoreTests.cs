@@ -74,13 +74,14 @@ public sealed class LogicalRestoreTests
         var live = await db.FingerprintAsync("shop");
 
         var mismatch = await db.RunAsync("restore", "postgres", "latest", "--connection", db.Url, "--into", "shop_check", "--swap",
-            "--verify", "SELECT count(*) FROM customers=2000", "--verify", "SELECT count(*) FROM \"Odd Name\"=4", "--verify", "SELECT 1 FROM no_such_table=1");
+            "--verify", "SELECT count(*) FROM customers=2000", "--verify", "SELECT count(*) FROM \"Odd Name\"=4", "--verify", "SELECT 1 FROM no_such_table=1", "--verify", "SELECT id, 1 FROM customers WHERE id < 3=1");
 
         Assert.Equal(1, mismatch.ExitCode);
         Assert.Contains("the restore is kept in database shop_check for inspection; shop was not touched", mismatch.Stderr);
         Assert.Contains("returned '3', expected '4'", mismatch.Stderr);
         Assert.Contains("relation \"no_such_table\" does not exist", mismatch.Stderr);
-        Assert.DoesNotContain("customers", mismatch.Stderr);
+        Assert.Contains("returned more than one row of 2 column(s); a verification query must return one value", mismatch.Stderr);
+        Assert.DoesNotContain("query 'SELECT count(*) FROM customers'", mismatch.Stderr);
         Assert.Equal(live, await db.FingerprintAsync("shop"));
         Assert.Equal(["postgres", "shop", "shop_check"], await db.DatabasesAsync());
     }

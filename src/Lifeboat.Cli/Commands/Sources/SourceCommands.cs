@@ -12,6 +12,7 @@ public static class SourceCommands
         SqliteBackupCommand.Create(),
         RedisBackupCommand.Create(),
         BucketBackupCommand.Create(),
+        PostgresBackupCommand.Create(),
     ];
 
     /// <summary>Subcommands of <c>lifeboat restore</c>.</summary>
@@ -21,5 +22,6 @@ public static class SourceCommands
         SqliteRestoreCommand.Create(),
         RedisRestoreCommand.Create(),
         BucketRestoreCommand.Create(),
+        PostgresRestoreCommand.Create(),
     ];
 }

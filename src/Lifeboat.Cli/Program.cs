@@ -14,7 +14,7 @@ public static class Program
             GlobalOptions.Repo, GlobalOptions.PasswordFile, GlobalOptions.Json, GlobalOptions.Quiet,
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), LsCommand.Create(),
             RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), UnlockCommand.Create(),
-            ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(),
+            ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(), WalCommand.Create(),
         };
         return root;
     }

@@ -15,4 +15,6 @@ public enum BlobKind
     Snapshot,
     /// <summary>Locks held by running operations.</summary>
     Lock,
+    /// <summary>Archived PostgreSQL WAL files and the cluster records that bind a component to its cluster.</summary>
+    Wal,
 }

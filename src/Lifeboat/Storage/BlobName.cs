@@ -12,6 +12,7 @@ public readonly record struct BlobName(BlobKind Kind, string Name)
         BlobKind.Index => "index/" + Name,
         BlobKind.Snapshot => "snapshots/" + Name,
         BlobKind.Lock => "locks/" + Name,
+        BlobKind.Wal => "wal/" + Name,
         _ => throw new ArgumentOutOfRangeException(nameof(Kind)),
     };
 
@@ -23,6 +24,7 @@ public readonly record struct BlobName(BlobKind Kind, string Name)
         BlobKind.Index => "index",
         BlobKind.Snapshot => "snapshots",
         BlobKind.Lock => "locks",
+        BlobKind.Wal => "wal",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

@@ -9,11 +9,13 @@ public static class SourceCommands
     public static IEnumerable<Command> Backups() =>
     [
         CommandBackupCommand.Create(),
+        PostgresPhysicalBackupCommand.Create(),
     ];
 
     /// <summary>Subcommands of <c>lifeboat restore</c>.</summary>
     public static IEnumerable<Command> Restores() =>
     [
         CommandRestoreCommand.Create(),
+        PostgresPhysicalRestoreCommand.Create(),
     ];
 }

@@ -172,22 +172,21 @@ public sealed class PhysicalRestore(Repository.Repository repository)
     {
         var bin = PostgresTools.BinDirectory(backup.ServerVersionNumber / 10000)!;
         var log = Path.Combine(target, "lifeboat-recovery.log");
-        await using (var start = Start(runAs, options.Owner, Path.Combine(bin, "pg_ctl"), ["-D", target, "-l", log, "-W", "start"], writeStdin: false))
+        await using (var start = Start(runAs, options.Owner, Path.Combine(bin, "pg_ctl"), ["-D", target, "-l", log, "-s", "-W", "start"], writeStdin: false))
         {
             await start.EnsureSuccessAsync(cancellationToken);
         }
+        // The restored pg_control says "in production" until recovery starts (it was copied from a running server), so
+        // the end of recovery is told by PostgreSQL removing recovery.signal and then, after its end-of-recovery
+        // checkpoint, marking the cluster in production again.
         var clock = Stopwatch.StartNew();
-        while (true)
+        var signal = Path.Combine(target, "recovery.signal");
+        while (File.Exists(signal) || await ClusterStateAsync(bin, target, cancellationToken) != "in production")
         {
             await Task.Delay(200, cancellationToken);
-            var state = await ClusterStateAsync(bin, target, cancellationToken);
-            if (state == "in production")
+            if (clock.Elapsed > TimeSpan.FromSeconds(1) && !File.Exists(Path.Combine(target, "postmaster.pid")) && File.Exists(signal))
             {
-                break;
-            }
-            if (!File.Exists(Path.Combine(target, "postmaster.pid")) && clock.Elapsed > TimeSpan.FromSeconds(2))
-            {
-                throw new IOException($"the restored server stopped during recovery (state: {state}); its log says: {Tail(log)}");
+                throw new IOException($"the restored server stopped during recovery; its log says: {Tail(log)}");
             }
             if (clock.Elapsed > options.RecoveryTimeout)
             {
@@ -198,7 +197,7 @@ public sealed class PhysicalRestore(Repository.Repository repository)
         {
             while (true)
             {
-                await using var ready = ChildProcess.Start(Path.Combine(bin, "pg_isready"), ["-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "5"], readStdout: false);
+                await using var ready = ChildProcess.Start(Path.Combine(bin, "pg_isready"), ["-q", "-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "5"], readStdout: false);
                 if (await ready.WaitAsync(cancellationToken) == 0)
                 {
                     break;
@@ -218,7 +217,7 @@ public sealed class PhysicalRestore(Repository.Repository repository)
 
     private static async Task<string> ClusterStateAsync(string bin, string target, CancellationToken cancellationToken)
     {
-        await using var control = ChildProcess.Start(Path.Combine(bin, "pg_controldata"), [target]);
+        await using var control = ChildProcess.Start(Path.Combine(bin, "pg_controldata"), [target], new Dictionary<string, string> { ["LC_ALL"] = "C" });
         var output = await new StreamReader(control.Stdout).ReadToEndAsync(cancellationToken);
         await control.EnsureSuccessAsync(cancellationToken);
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Database cluster state:", StringComparison.Ordinal)) ?? "";

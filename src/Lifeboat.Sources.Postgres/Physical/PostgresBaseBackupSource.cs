@@ -60,7 +60,6 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
         var info = new BaseBackupInfo(systemIdentifier, timeline, startLsn, stopLsn, stopTimeline, facts.SegmentSize, facts.VersionNumber, stopTime);
         var metadata = info.ToMetadata();
         metadata["server_version"] = facts.Version;
-        metadata["archive_command"] = facts.ArchiveCommand;
         metadata["bytes"] = stored.Size.ToString(CultureInfo.InvariantCulture);
         metadata["members"] = tar.Members.ToString(CultureInfo.InvariantCulture);
         return metadata;

@@ -209,8 +209,9 @@ public sealed class PhysicalRestore(Repository.Repository repository)
                 await Task.Delay(200, cancellationToken);
             }
         }
-        var line = File.ReadLines(log).LastOrDefault(l => l.Contains("recovery stopping", StringComparison.Ordinal)
-            || l.Contains("last completed transaction", StringComparison.Ordinal) || l.Contains("redo done at", StringComparison.Ordinal));
+        var lines = File.ReadAllLines(log);
+        var line = lines.LastOrDefault(l => l.Contains("recovery stopping", StringComparison.Ordinal))
+            ?? lines.LastOrDefault(l => l.Contains("last completed transaction", StringComparison.Ordinal));
         var at = line?.IndexOf("LOG:", StringComparison.Ordinal) ?? -1;
         return at >= 0 ? line![(at + 4)..].Trim() : line?.Trim();
     }

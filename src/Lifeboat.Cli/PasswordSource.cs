@@ -4,14 +4,19 @@ using System.Text;
 namespace Lifeboat.Cli;
 
 /// <summary>
-/// Where the password comes from, in order: --password-file, $LIFEBOAT_PASSWORD_FILE, $LIFEBOAT_PASSWORD, a prompt
-/// on the terminal. Without a terminal and without a password the command fails instead of waiting for input.
+/// Where the password comes from, in order: $LIFEBOAT_KEY_FILE (a random secret made by 'key add --random-key-file'),
+/// --password-file, $LIFEBOAT_PASSWORD_FILE, $LIFEBOAT_PASSWORD, a prompt on the terminal. Without a terminal and without a password the command fails instead of waiting for input.
 /// </summary>
 public static class PasswordSource
 {
     /// <summary>Reads the password; <paramref name="confirm"/> asks twice on a prompt (for new passwords).</summary>
     public static string Read(ParseResult parse, bool confirm)
     {
+        var keyFile = Environment.GetEnvironmentVariable("LIFEBOAT_KEY_FILE");
+        if (!string.IsNullOrEmpty(keyFile))
+        {
+            return FromFile(keyFile);
+        }
         var file = parse.GetValue(GlobalOptions.PasswordFile) ?? Environment.GetEnvironmentVariable("LIFEBOAT_PASSWORD_FILE");
         if (!string.IsNullOrEmpty(file))
         {

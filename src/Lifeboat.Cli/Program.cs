@@ -15,9 +15,8 @@ public static class Program
             GlobalOptions.Repo, GlobalOptions.PasswordFile, GlobalOptions.Json, GlobalOptions.Quiet,
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), LsCommand.Create(),
             RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), UnlockCommand.Create(),
-            ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(),
-            ServeCommand.Create(), AlertsCommand.Create(),
-            PlanCommand.Create(), StatusCommand.Create(),
+            ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(), WalCommand.Create(),
+            ServeCommand.Create(), AlertsCommand.Create(), PlanCommand.Create(), StatusCommand.Create(),
         };
         return root;
     }

@@ -11,12 +11,32 @@ public static class KeyCommand
     {
         var newPasswordFile = new Option<string?>("--new-password-file") { Description = "Read the new password from this file (default: $LIFEBOAT_NEW_PASSWORD_FILE, $LIFEBOAT_NEW_PASSWORD, a prompt)" };
         var appendOnly = new Option<bool>("--append-only") { Description = "The new key can add backups but never delete (for backup hosts; pair it with storage credentials that cannot delete)" };
-        var add = new Command("add", "Add a password that opens the repository") { newPasswordFile, appendOnly };
+        var randomKeyFile = new Option<string?>("--random-key-file")
+        {
+            Description = "Instead of a password, write a new random 256-bit secret to this new file (mode 0600) and add a key it opens without a slow KDF (for 'wal push'; use it with LIFEBOAT_KEY_FILE)",
+        };
+        var add = new Command("add", "Add a password (or a random key file) that opens the repository") { newPasswordFile, appendOnly, randomKeyFile };
         add.SetBody(async (context, ct) =>
         {
             var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.Shared, ct);
-            var name = await repository.AddKeyAsync(PasswordSource.ReadNew(context.Parse.GetValue(newPasswordFile)), ct,
-                appendOnly: context.Parse.GetValue(appendOnly));
+            var isAppendOnly = context.Parse.GetValue(appendOnly);
+            if (context.Parse.GetValue(randomKeyFile) is { } path)
+            {
+                var secret = KeyFile.NewRandomSecret();
+                // Written before the key is added, never over an existing file: a secret that was not saved opens nothing.
+                await using (var file = new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                }))
+                {
+                    await file.WriteAsync(System.Text.Encoding.ASCII.GetBytes(secret + "\n"), ct);
+                    file.Flush(flushToDisk: true);
+                }
+                var slot = await repository.AddRandomSecretKeyAsync(secret, ct, isAppendOnly);
+                Output(context, new { key = slot.ToString(), keyFile = Path.GetFullPath(path) }, $"added key {slot.Short}, opened by the secret in {Path.GetFullPath(path)} (set LIFEBOAT_KEY_FILE to use it)");
+                return ExitCodes.Success;
+            }
+            var name = await repository.AddKeyAsync(PasswordSource.ReadNew(context.Parse.GetValue(newPasswordFile)), ct, appendOnly: isAppendOnly);
             Output(context, new { key = name.ToString() }, $"added key {name.Short}");
             return ExitCodes.Success;
         });

@@ -17,4 +17,6 @@ public enum BlobKind
     Lock,
     /// <summary>Run records: the outcome of each plan run of a component (success or failure), kept with the backups.</summary>
     Run,
+    /// <summary>Archived PostgreSQL WAL files and the cluster records that bind a component to its cluster.</summary>
+    Wal,
 }

@@ -13,6 +13,7 @@ public readonly record struct BlobName(BlobKind Kind, string Name)
         BlobKind.Snapshot => "snapshots/" + Name,
         BlobKind.Lock => "locks/" + Name,
         BlobKind.Run => "runs/" + Name,
+        BlobKind.Wal => "wal/" + Name,
         _ => throw new ArgumentOutOfRangeException(nameof(Kind)),
     };
 
@@ -25,6 +26,7 @@ public readonly record struct BlobName(BlobKind Kind, string Name)
         BlobKind.Snapshot => "snapshots",
         BlobKind.Lock => "locks",
         BlobKind.Run => "runs",
+        BlobKind.Wal => "wal",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

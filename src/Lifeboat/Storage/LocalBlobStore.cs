@@ -30,7 +30,7 @@ public sealed partial class LocalBlobStore : IBlobStore
     private const uint RenameNoReplace = 1;
 
     private static readonly BlobKind[] FolderKinds =
-        [BlobKind.Key, BlobKind.Pack, BlobKind.Index, BlobKind.Snapshot, BlobKind.Lock, BlobKind.Run];
+        [BlobKind.Key, BlobKind.Pack, BlobKind.Index, BlobKind.Snapshot, BlobKind.Lock, BlobKind.Run, BlobKind.Wal];
 
     // Cleared when the C library lacks renameat2 (glibc before 2.28) so the fallback is used directly.
     private static bool renameAt2Available = true;

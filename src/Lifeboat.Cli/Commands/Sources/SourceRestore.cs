@@ -19,6 +19,12 @@ public static class SourceRestore
         command.Options.Add(Host);
     }
 
+    /// <summary>The snapshot the command line names: an ID prefix or "latest".</summary>
+    public static string SnapshotName(CommandContext context) => context.Parse.GetValue(SnapshotArgument)!;
+
+    /// <summary>The --component and --host filters for 'latest' (null when not given).</summary>
+    public static (string? Component, string? Host) Filters(CommandContext context) => (context.Parse.GetValue(Component), context.Parse.GetValue(Host));
+
     /// <summary>
     /// Opens the repository under a shared lock with its index loaded, and finds the snapshot the command line names,
     /// which must be of <paramref name="kind"/>.

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# postgres-vs-pgbackrest.sh - Lifeboat vs pgBackRest on a pgbench database, side by side in one run.
+#
+#   usage: bench/postgres-vs-pgbackrest.sh [--no-build]
+#
+#   env:  SCALE=100 (pgbench scale; 100 is about 1.5 GB)   SEGMENTS=20 (WAL segments pushed by each tool)
+#         WORK=/tmp/lbpgbench   PORT=55432   LIFEBOAT=/path/to/Lifeboat.Cli (skip the build)
+#         PGBIN=/usr/lib/postgresql/15/bin
+#
+# What is measured (every tool runs as user postgres, both repositories on the same disk, both encrypted):
+#   full1    first full physical backup     (pgBackRest: backup --type=full, process-max=2, zst level 3, aes-256-cbc;
+#                                            Lifeboat: backup postgres --physical, zstd level 3, AES-256-GCM)
+#   full2    second full backup after a few pgbench transactions, and the bytes each repository grew by
+#   size     du of each repository's backup data after the second full backup (WAL archive counted apart)
+#   restore  building a data directory from the newest backup (pgBackRest: restore, process-max=2;
+#            Lifeboat: restore postgres latest --physical, which also runs pg_verifybackup); neither starts it
+#   push     the same SEGMENTS real 16 MiB segments pushed one process per segment into fresh archives, as
+#            archive_command does (pgBackRest archive-push, synchronous; Lifeboat wal push with a random key file)
+# While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat), so both backups
+# wait for the same archiving. Ratios are Lifeboat / pgBackRest: below 1 means Lifeboat is faster or smaller.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+BUILD=1
+for arg in "$@"; do
+  case $arg in
+    --no-build) BUILD=0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+    *) echo "unknown option: $arg (try --help)" >&2; exit 64 ;;
+  esac
+done
+log() { echo "== $*" >&2; }
+command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed: apt-get install -y pgbackrest" >&2; exit 2; }
+
+if [[ -z ${LIFEBOAT:-} ]]; then
+  LIFEBOAT=$WORK/lifeboat-bin/Lifeboat.Cli
+  if [[ $BUILD == 1 || ! -x $LIFEBOAT ]]; then
+    log "dotnet publish src/Lifeboat.Cli -c Release (ReadyToRun) -o $WORK/lifeboat-bin"
+    mkdir -p "$WORK"
+    (cd "$ROOT" && dotnet publish src/Lifeboat.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$WORK/lifeboat-bin" -nologo -v quiet)
+  fi
+fi
+
+cleanup() {
+  for d in "$WORK/data" "$WORK/restore-pgbr" "$WORK/restore-lb"; do
+    [[ -f $d/postmaster.pid ]] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1 || true
+  done
+}
+trap cleanup EXIT
+cleanup
+rm -rf "$WORK/data" "$WORK/restore-pgbr" "$WORK/restore-lb" "$WORK/pgbr-repo" "$WORK/pgbr-repo-wal" "$WORK/lb-repo" "$WORK/lb-repo-wal" \
+       "$WORK/pgbr-log" "$WORK/pgbr-lock" "$WORK/segs" "$WORK"/*.conf "$WORK"/*.sh "$WORK/secret"*
+mkdir -p "$WORK/pgbr-log" "$WORK/pgbr-lock" "$WORK/segs"
+chmod 755 "$WORK"
+as_pg() { runuser -u postgres -- env "PATH=$PGBIN:$PATH" "$@"; }
+secs() { local start=$(date +%s.%N); "$@" >"$WORK/last.out" 2>&1 || { cat "$WORK/last.out" >&2; return 1; }; echo "$(date +%s.%N) - $start" | bc; }
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+# ---------------- the cluster ----------------
+log "initdb and pgbench -i -s $SCALE"
+chown postgres "$WORK"
+as_pg "$PGBIN/initdb" -D "$WORK/data" -A trust -E UTF8 --locale C.UTF-8 --data-checksums >/dev/null
+cat >>"$WORK/data/postgresql.conf" <<EOF
+port = $PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$WORK'
+fsync = off
+wal_level = replica
+max_wal_senders = 4
+max_wal_size = 4GB
+shared_buffers = 256MB
+archive_mode = on
+archive_command = '$WORK/archive-pgbackrest-lifeboat.sh %p'
+EOF
+
+# ---------------- pgBackRest: local repo, 2 processes, zst, encrypted ----------------
+cat >"$WORK/pgbackrest.conf" <<EOF
+[global]
+repo1-path=$WORK/pgbr-repo
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=bench-cipher-pass
+process-max=2
+compress-type=zst
+compress-level=3
+start-fast=y
+repo1-retention-full=10
+log-level-console=warn
+log-level-file=off
+lock-path=$WORK/pgbr-lock
+log-path=$WORK/pgbr-log
+archive-check=y
+
+[bench]
+pg1-path=$WORK/data
+pg1-port=$PORT
+pg1-socket-path=$WORK
+EOF
+sed -e "s|$WORK/pgbr-repo|$WORK/pgbr-repo-wal|" "$WORK/pgbackrest.conf" >"$WORK/pgbackrest-wal.conf"
+PGBR=(pgbackrest --config="$WORK/pgbackrest.conf" --stanza=bench)
+PGBR_WAL=(pgbackrest --config="$WORK/pgbackrest-wal.conf" --stanza=bench)
+
+# ---------------- Lifeboat: local repo, random key file for wal push ----------------
+echo bench-password >"$WORK/secret-password"
+LB_ENV=(env LIFEBOAT_REPOSITORY="$WORK/lb-repo" LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" LIFEBOAT_KEY_FILE="$WORK/secret-key")
+LB_ENV_WAL=(env LIFEBOAT_REPOSITORY="$WORK/lb-repo-wal" LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" LIFEBOAT_KEY_FILE="$WORK/secret-key-wal")
+cat >"$WORK/archive-pgbackrest-lifeboat.sh" <<EOF
+#!/bin/sh
+pgbackrest --config=$WORK/pgbackrest.conf --stanza=bench archive-push "\$1" || exit 1
+exec ${LB_ENV[*]} $LIFEBOAT wal push --quiet "\$1"
+EOF
+chmod 755 "$WORK/archive-pgbackrest-lifeboat.sh"
+chown -R postgres "$WORK"
+as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo" init >/dev/null
+as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo" key add --random-key-file "$WORK/secret-key" >/dev/null
+as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo-wal" init >/dev/null
+as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo-wal" key add --random-key-file "$WORK/secret-key-wal" >/dev/null
+
+as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
+as_pg "${PGBR[@]}" stanza-create
+as_pg "${PGBR_WAL[@]}" stanza-create
+as_pg "$PGBIN/pgbench" -h "$WORK" -p "$PORT" -i -s "$SCALE" -q postgres >/dev/null 2>&1
+as_pg "$PGBIN/psql" -h "$WORK" -p "$PORT" -qAtc "checkpoint" postgres
+DBSIZE=$(as_pg "$PGBIN/psql" -h "$WORK" -p "$PORT" -qAtc "select pg_size_pretty(sum(pg_database_size(datname))) from pg_database" postgres)
+log "cluster: $DBSIZE"
+URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
+lb_repo_bytes() { du -sb --exclude=wal "$WORK/lb-repo" | cut -f1; }
+pgbr_repo_bytes() { du -sb "$WORK/pgbr-repo/backup" | cut -f1; }
+
+# ---------------- full backups ----------------
+log "full backup 1"
+T_PGBR_FULL1=$(secs as_pg "${PGBR[@]}" --type=full backup)
+T_LB_FULL1=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --quiet)
+S_PGBR_1=$(pgbr_repo_bytes); S_LB_1=$(lb_repo_bytes)
+log "a few changes: pgbench -t 2000 -c 2"
+as_pg "$PGBIN/pgbench" -h "$WORK" -p "$PORT" -n -t 2000 -c 2 postgres >/dev/null 2>&1
+log "full backup 2"
+T_PGBR_FULL2=$(secs as_pg "${PGBR[@]}" --type=full backup)
+T_LB_FULL2=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --quiet)
+S_PGBR_2=$(pgbr_repo_bytes); S_LB_2=$(lb_repo_bytes)
+
+# ---------------- restore (data directory only) ----------------
+log "restore"
+mkdir -p "$WORK/restore-pgbr" "$WORK/restore-lb"; chown postgres "$WORK/restore-pgbr" "$WORK/restore-lb"; chmod 700 "$WORK/restore-pgbr" "$WORK/restore-lb"
+T_PGBR_RESTORE=$(secs as_pg "${PGBR[@]}" --pg1-path="$WORK/restore-pgbr" restore)
+T_LB_RESTORE=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" restore postgres latest --physical --target-dir "$WORK/restore-lb" --quiet)
+
+# ---------------- wal push: the same real segments into fresh archives ----------------
+log "wal push: $SEGMENTS segments each"
+as_pg "$PGBIN/psql" -h "$WORK" -p "$PORT" -qAtc "select pg_switch_wal()" postgres >/dev/null
+SYSID=$(as_pg "$PGBIN/pg_controldata" "$WORK/data" | awk '/system identifier/ {print $NF}')
+mapfile -t ARCHIVED < <(ls "$WORK/lb-repo/wal" | grep -E "^$SYSID-[0-9A-F]{24}$" | sed "s/^$SYSID-//" | sort | tail -n "$SEGMENTS")
+(( ${#ARCHIVED[@]} == SEGMENTS )) || { echo "only ${#ARCHIVED[@]} segments archived; lower SEGMENTS" >&2; exit 2; }
+for seg in "${ARCHIVED[@]}"; do
+  as_pg "${LB_ENV[@]}" "$LIFEBOAT" wal fetch --system-id "$SYSID" "$seg" "$WORK/segs/$seg"
+done
+push_pgbr() { for f in "$WORK"/segs/*; do "${PGBR_WAL[@]}" archive-push "$f"; done; }
+push_lb() { for f in "$WORK"/segs/*; do "${LB_ENV_WAL[@]}" "$LIFEBOAT" wal push --quiet "$f"; done; }
+export -f push_pgbr push_lb; export WORK LIFEBOAT
+T_PGBR_PUSH=$(secs as_pg bash -c "$(declare -p PGBR_WAL LB_ENV_WAL); $(declare -f push_pgbr); push_pgbr")
+T_LB_PUSH=$(secs as_pg bash -c "$(declare -p PGBR_WAL LB_ENV_WAL); $(declare -f push_lb); push_lb")
+R_PGBR_PUSH=$(echo "scale=2; $SEGMENTS / $T_PGBR_PUSH" | bc); R_LB_PUSH=$(echo "scale=2; $SEGMENTS / $T_LB_PUSH" | bc)
+W_PGBR=$(du -sb "$WORK/pgbr-repo-wal/archive" | cut -f1); W_LB=$(du -sb "$WORK/lb-repo-wal/wal" | cut -f1)
+
+# ---------------- report ----------------
+mib() { echo "scale=1; $1 / 1048576" | bc; }
+printf '\nPostgreSQL %s, pgbench scale %s (%s), %s CPUs, load %s\n' "$("$PGBIN/postgres" --version | awk '{print $3}')" "$SCALE" "$DBSIZE" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+printf '%-34s %14s %14s %8s\n' "measure" "pgBackRest" "Lifeboat" "LB/PGBR"
+printf '%-34s %14s %14s %8s\n' "full backup 1 (s)" "$T_PGBR_FULL1" "$T_LB_FULL1" "$(ratio "$T_LB_FULL1" "$T_PGBR_FULL1")"
+printf '%-34s %14s %14s %8s\n' "full backup 2 (s)" "$T_PGBR_FULL2" "$T_LB_FULL2" "$(ratio "$T_LB_FULL2" "$T_PGBR_FULL2")"
+printf '%-34s %14s %14s %8s\n' "stored after backup 1 (MiB)" "$(mib "$S_PGBR_1")" "$(mib "$S_LB_1")" "$(ratio "$S_LB_1" "$S_PGBR_1")"
+printf '%-34s %14s %14s %8s\n' "stored after backup 2 (MiB)" "$(mib "$S_PGBR_2")" "$(mib "$S_LB_2")" "$(ratio "$S_LB_2" "$S_PGBR_2")"
+printf '%-34s %14s %14s %8s\n' "growth by backup 2 (MiB)" "$(mib $((S_PGBR_2 - S_PGBR_1)))" "$(mib $((S_LB_2 - S_LB_1)))" "$(ratio $((S_LB_2 - S_LB_1)) $((S_PGBR_2 - S_PGBR_1)))"
+printf '%-34s %14s %14s %8s\n' "restore (s)" "$T_PGBR_RESTORE" "$T_LB_RESTORE" "$(ratio "$T_LB_RESTORE" "$T_PGBR_RESTORE")"
+printf '%-34s %14s %14s %8s\n' "wal push, $SEGMENTS segments (s)" "$T_PGBR_PUSH" "$T_LB_PUSH" "$(ratio "$T_LB_PUSH" "$T_PGBR_PUSH")"
+printf '%-34s %14s %14s %8s\n' "wal push (segments/s)" "$R_PGBR_PUSH" "$R_LB_PUSH" "$(ratio "$R_LB_PUSH" "$R_PGBR_PUSH")"
+printf '%-34s %14s %14s %8s\n' "archived $SEGMENTS segments (MiB)" "$(mib "$W_PGBR")" "$(mib "$W_LB")" "$(ratio "$W_LB" "$W_PGBR")"

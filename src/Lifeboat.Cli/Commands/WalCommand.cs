@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Globalization;
+using Lifeboat.Sources.Postgres.Physical;
+using Lifeboat.Sources.Postgres.Wal;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>
+/// <c>lifeboat wal push|fetch|check</c>: PostgreSQL's archive_command and restore_command, and the WAL chain report.
+/// Push and fetch take no repository lock: WAL objects are write-once and nothing deletes them.
+/// </summary>
+public static class WalCommand
+{
+    private static readonly Option<string> Component = new("--component") { Description = "Component whose cluster's WAL this is (default: postgres)", DefaultValueFactory = _ => "postgres" };
+
+    /// <summary>Builds the command group.</summary>
+    public static Command Create() => new("wal", "PostgreSQL WAL archive: archive_command, restore_command and the chain check")
+    {
+        Push(), Fetch(), Check(),
+    };
+
+    private static Command Push()
+    {
+        var path = new Argument<string>("path") { Description = "The WAL file to archive (archive_command's %p)" };
+        var command = new Command("push", "Archive one WAL file; exit 0 only once it is durable in the repository (archive_command = 'lifeboat wal push %p')") { path, Component };
+        command.SetBody(async (context, ct) =>
+        {
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
+            var file = context.Parse.GetValue(path)!;
+            var stored = await new WalArchive(repository).PushAsync(file, context.Parse.GetValue(Component)!, ct);
+            if (context.Json)
+            {
+                CommandContext.WriteJson(new { file = Path.GetFileName(file), stored, alreadyArchived = !stored });
+            }
+            else if (!context.Parse.GetValue(GlobalOptions.Quiet))
+            {
+                Console.WriteLine(stored ? $"archived {Path.GetFileName(file)}" : $"{Path.GetFileName(file)} was already archived with the same content");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Fetch()
+    {
+        var name = new Argument<string>("file") { Description = "The WAL file name PostgreSQL asks for (restore_command's %f)" };
+        var destination = new Argument<string>("destination") { Description = "Where to write it (restore_command's %p)" };
+        var systemId = new Option<string?>("--system-id") { Description = "The cluster's system identifier (default: the one --component archives)" };
+        var command = new Command("fetch", "Restore one archived WAL file; exit 1 when it is not archived (restore_command = 'lifeboat wal fetch %f %p')")
+        {
+            name, destination, Component, systemId,
+        };
+        command.SetBody(async (context, ct) =>
+        {
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
+            var archive = new WalArchive(repository);
+            var cluster = await SystemIdentifierAsync(context, archive, context.Parse.GetValue(systemId), ct);
+            var file = context.Parse.GetValue(name)!;
+            if (!await archive.FetchAsync(cluster, file, context.Parse.GetValue(destination)!, ct))
+            {
+                await Console.Error.WriteLineAsync($"lifeboat: {file} is not archived");
+                return ExitCodes.Failure;
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Check()
+    {
+        var command = new Command("check", "Report the archived WAL per timeline, missing ranges, which base backups are restorable and how far, and the RPO; exit 4 on a gap")
+        {
+            Component,
+        };
+        command.SetBody(async (context, ct) =>
+        {
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.Shared, ct);
+            var report = await WalChainReport.BuildAsync(repository, context.Parse.GetValue(Component)!, TimeProvider.System, context.Token);
+            if (context.Json)
+            {
+                CommandContext.WriteJson(report);
+            }
+            else
+            {
+                foreach (var line in report.Lines())
+                {
+                    Console.WriteLine(line);
+                }
+            }
+            return report.Healthy ? ExitCodes.Success : ExitCodes.Damaged;
+        });
+        return command;
+    }
+
+    private static async Task<ulong> SystemIdentifierAsync(CommandContext context, WalArchive archive, string? given, CancellationToken cancellationToken)
+    {
+        if (given is not null)
+        {
+            return ulong.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+                ? id : throw new UsageException($"'{given}' is not a system identifier (a number, as pg_controldata shows it)");
+        }
+        var component = context.Parse.GetValue(Component)!;
+        var cluster = await archive.FindClusterAsync(component, cancellationToken)
+            ?? throw new UsageException($"nothing was archived for component '{component}'; give --component or --system-id");
+        return cluster.SystemIdentifier;
+    }
+}

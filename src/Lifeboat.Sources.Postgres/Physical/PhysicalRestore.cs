@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Text;
+using Lifeboat.Restore;
+using Lifeboat.Snapshots;
+
+namespace Lifeboat.Sources.Postgres.Physical;
+
+/// <summary>What a point-in-time restore does besides extracting the base backup.</summary>
+public sealed record PhysicalRestoreOptions
+{
+    /// <summary>The new data directory: missing or empty.</summary>
+    public required string TargetDirectory { get; init; }
+    /// <summary>How far to replay.</summary>
+    public required RecoveryTarget Target { get; init; }
+    /// <summary>The program and arguments that fetch a WAL file: "%f" and "%p" are appended.</summary>
+    public required IReadOnlyList<string> FetchCommand { get; init; }
+    /// <summary>Environment the fetch command needs (repository, password or key file).</summary>
+    public required IReadOnlyDictionary<string, string> FetchEnvironment { get; init; }
+    /// <summary>The OS user that owns the data directory and runs the server (root is refused by PostgreSQL).</summary>
+    public required string Owner { get; init; }
+    /// <summary>The port the restored server listens on (127.0.0.1); null keeps the backed-up setting.</summary>
+    public int? Port { get; init; }
+    /// <summary>Start the server and wait for recovery to reach the target.</summary>
+    public bool Start { get; init; }
+    /// <summary>Keep the backed-up archive settings (for a server that becomes the new primary); off by default.</summary>
+    public bool KeepArchiving { get; init; }
+    /// <summary>recovery_target_timeline; PostgreSQL's default "latest" when null.</summary>
+    public string? Timeline { get; init; }
+    /// <summary>How long to wait for recovery to reach its target once started.</summary>
+    public TimeSpan RecoveryTimeout { get; init; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>What a restore did.</summary>
+public sealed record PhysicalRestoreResult(string TargetDirectory, long TarBytes, bool Started, string? RecoveryOutcome);
+
+/// <summary>
+/// Builds a data directory from a base backup: extracts base.tar (verified as it is read; on any failure the
+/// directory is emptied again), checks it against its backup_manifest with pg_verifybackup, writes the recovery
+/// settings (restore_command through a 0700 wrapper script, the target, recovery_target_action = promote) and
+/// recovery.signal, and optionally starts the server and waits until recovery has reached the target and the
+/// server accepts connections.
+/// </summary>
+public sealed class PhysicalRestore(Repository.Repository repository)
+{
+    /// <summary>The wrapper script's file name inside the data directory.</summary>
+    public const string FetchScript = "lifeboat-wal-fetch.sh";
+
+    /// <summary>Restores <paramref name="snapshot"/> as <paramref name="options"/> say.</summary>
+    public async Task<PhysicalRestoreResult> RunAsync(Snapshot snapshot, BaseBackupInfo backup, PhysicalRestoreOptions options, CancellationToken cancellationToken)
+    {
+        var target = Path.GetFullPath(options.TargetDirectory);
+        var created = PrepareDirectory(target);
+        var runAs = Environment.IsPrivilegedProcess && options.Owner != "root";
+        long bytes;
+        try
+        {
+            if (runAs)
+            {
+                await RunAsync("chown", [options.Owner, target], cancellationToken);
+            }
+            var reader = new SnapshotFileReader(repository);
+            var node = await reader.FindAsync(snapshot, BaseBackupInfo.StreamName, cancellationToken);
+            await using (var tar = Start(runAs, options.Owner, "tar", ["-x", "-f", "-", "-C", target, "--no-same-owner"], writeStdin: true))
+            {
+                bytes = await reader.CopyToAsync(node, tar.Stdin, cancellationToken);
+                tar.Stdin.Close();
+                await tar.EnsureSuccessAsync(cancellationToken);
+            }
+            var bin = PostgresTools.BinDirectory(backup.ServerVersionNumber / 10000)
+                ?? throw new FileNotFoundException($"PostgreSQL {backup.ServerVersionNumber / 10000} is not installed; the restored data directory needs its server");
+            if (File.Exists(Path.Combine(target, "backup_manifest")))
+            {
+                await using var verify = ChildProcess.Start(Path.Combine(bin, "pg_verifybackup"), ["--no-parse-wal", "--quiet", target], readStdout: false);
+                await verify.EnsureSuccessAsync(cancellationToken);
+            }
+            await WriteRecoverySettingsAsync(target, options, runAs, cancellationToken);
+        }
+        catch
+        {
+            Clear(target, created);
+            throw;
+        }
+        if (!options.Start)
+        {
+            return new PhysicalRestoreResult(target, bytes, false, null);
+        }
+        var outcome = await StartAndWaitAsync(target, backup, options, runAs, cancellationToken);
+        return new PhysicalRestoreResult(target, bytes, true, outcome);
+    }
+
+    private static bool PrepareDirectory(string target)
+    {
+        if (Directory.Exists(target))
+        {
+            if (Directory.EnumerateFileSystemEntries(target).Any())
+            {
+                throw new IOException($"{target} is not empty; restore into a new or empty directory (nothing was changed)");
+            }
+            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            return false;
+        }
+        Directory.CreateDirectory(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return true;
+    }
+
+    private static void Clear(string target, bool created)
+    {
+        if (created)
+        {
+            Directory.Delete(target, recursive: true);
+            return;
+        }
+        foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
+        {
+            if (entry is DirectoryInfo folder)
+            {
+                folder.Delete(recursive: true);
+            }
+            else
+            {
+                entry.Delete();
+            }
+        }
+    }
+
+    private static async Task WriteRecoverySettingsAsync(string target, PhysicalRestoreOptions options, bool runAs, CancellationToken cancellationToken)
+    {
+        var script = Path.Combine(target, FetchScript);
+        var text = new StringBuilder("#!/bin/sh\n# Written by 'lifeboat restore postgres --physical': fetches archived WAL for recovery (restore_command).\n");
+        foreach (var (name, value) in options.FetchEnvironment.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            text.Append("export ").Append(name).Append('=').Append(Quote(value)).Append('\n');
+        }
+        text.Append("exec ").Append(string.Join(' ', options.FetchCommand.Select(Quote))).Append(" \"$1\" \"$2\"\n");
+        await File.WriteAllTextAsync(script, text.ToString(), cancellationToken);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var settings = new List<string>
+        {
+            "", "# Added by 'lifeboat restore postgres --physical'",
+            $"restore_command = '{script.Replace("'", "''")} %f %p'",
+            "recovery_target_action = 'promote'",
+        };
+        if (options.Target.Setting is { } setting)
+        {
+            settings.Add($"{setting.Setting} = '{setting.Value.Replace("'", "''")}'");
+        }
+        if (options.Timeline is { } timeline)
+        {
+            settings.Add($"recovery_target_timeline = '{timeline.Replace("'", "''")}'");
+        }
+        if (!options.KeepArchiving)
+        {
+            // A restored copy must not archive into its origin's archive: its new timeline's WAL is not the origin's.
+            settings.Add("archive_mode = 'off'");
+        }
+        if (options.Port is { } port)
+        {
+            settings.Add($"port = {port}");
+            settings.Add("listen_addresses = '127.0.0.1'");
+            settings.Add($"unix_socket_directories = '{(target.Length < 80 ? target : "/tmp").Replace("'", "''")}'");
+        }
+        await File.AppendAllLinesAsync(Path.Combine(target, "postgresql.auto.conf"), settings, cancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(target, "recovery.signal"), [], cancellationToken);
+        if (runAs)
+        {
+            await RunAsync("chown", ["-R", options.Owner, target], cancellationToken);
+        }
+    }
+
+    private static async Task<string?> StartAndWaitAsync(string target, BaseBackupInfo backup, PhysicalRestoreOptions options, bool runAs, CancellationToken cancellationToken)
+    {
+        var bin = PostgresTools.BinDirectory(backup.ServerVersionNumber / 10000)!;
+        var log = Path.Combine(target, "lifeboat-recovery.log");
+        await using (var start = Start(runAs, options.Owner, Path.Combine(bin, "pg_ctl"), ["-D", target, "-l", log, "-s", "-W", "start"], writeStdin: false))
+        {
+            await start.EnsureSuccessAsync(cancellationToken);
+        }
+        // The restored pg_control says "in production" until recovery starts (it was copied from a running server), so
+        // the end of recovery is told by PostgreSQL removing recovery.signal and then, after its end-of-recovery
+        // checkpoint, marking the cluster in production again.
+        var clock = Stopwatch.StartNew();
+        var signal = Path.Combine(target, "recovery.signal");
+        while (File.Exists(signal) || await ClusterStateAsync(bin, target, cancellationToken) != "in production")
+        {
+            await Task.Delay(200, cancellationToken);
+            if (clock.Elapsed > TimeSpan.FromSeconds(1) && !File.Exists(Path.Combine(target, "postmaster.pid")) && File.Exists(signal))
+            {
+                throw new IOException($"the restored server stopped during recovery; its log says: {Tail(log)}");
+            }
+            if (clock.Elapsed > options.RecoveryTimeout)
+            {
+                throw new TimeoutException($"recovery did not finish within {options.RecoveryTimeout}; the server is still running in {target}; its log says: {Tail(log)}");
+            }
+        }
+        if (options.Port is { } port)
+        {
+            while (true)
+            {
+                await using var ready = ChildProcess.Start(Path.Combine(bin, "pg_isready"), ["-q", "-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "5"], readStdout: false);
+                if (await ready.WaitAsync(cancellationToken) == 0)
+                {
+                    break;
+                }
+                if (clock.Elapsed > options.RecoveryTimeout)
+                {
+                    throw new TimeoutException($"the restored server does not accept connections on 127.0.0.1:{port}; its log says: {Tail(log)}");
+                }
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+        var lines = File.ReadAllLines(log);
+        var line = lines.LastOrDefault(l => l.Contains("recovery stopping", StringComparison.Ordinal))
+            ?? lines.LastOrDefault(l => l.Contains("last completed transaction", StringComparison.Ordinal));
+        var at = line?.IndexOf("LOG:", StringComparison.Ordinal) ?? -1;
+        return at >= 0 ? line![(at + 4)..].Trim() : line?.Trim();
+    }
+
+    private static async Task<string> ClusterStateAsync(string bin, string target, CancellationToken cancellationToken)
+    {
+        await using var control = ChildProcess.Start(Path.Combine(bin, "pg_controldata"), [target], new Dictionary<string, string> { ["LC_ALL"] = "C" });
+        var output = await new StreamReader(control.Stdout).ReadToEndAsync(cancellationToken);
+        await control.EnsureSuccessAsync(cancellationToken);
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Database cluster state:", StringComparison.Ordinal)) ?? "";
+        return line.Length > 0 ? line["Database cluster state:".Length..].Trim() : "unknown";
+    }
+
+    private static string Tail(string log)
+    {
+        if (!File.Exists(log))
+        {
+            return "(no log)";
+        }
+        var lines = File.ReadAllLines(log);
+        return string.Join(" | ", lines.TakeLast(6));
+    }
+
+    private static ChildProcess Start(bool runAs, string owner, string program, IReadOnlyList<string> arguments, bool writeStdin) => runAs
+        ? ChildProcess.Start("runuser", ["-u", owner, "--", program, .. arguments], readStdout: false, writeStdin: writeStdin)
+        : ChildProcess.Start(program, arguments, readStdout: false, writeStdin: writeStdin);
+
+    private static async Task RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        await using var child = ChildProcess.Start(program, arguments, readStdout: false);
+        await child.EnsureSuccessAsync(cancellationToken);
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "'\\''") + "'";
+}

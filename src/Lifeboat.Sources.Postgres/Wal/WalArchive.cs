@@ -1,0 +1,309 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Lifeboat.Compression;
+using Lifeboat.Crypto;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Sources.Postgres.Wal;
+
+/// <summary>
+/// The WAL archive inside a repository: one <see cref="BlobKind.Wal"/> object per archived file, named
+/// <c>&lt;system identifier&gt;-&lt;file name&gt;</c>, plus one <c>cluster-&lt;component&gt;</c> record per component.
+/// An object is <c>u32le H | sealed header (H bytes) | sealed zstd payload</c>; both parts are sealed with associated
+/// data that names the object, so an object moved under another name fails to open. See docs/repository-format.md.
+/// </summary>
+public sealed class WalArchive(Repository.Repository repository)
+{
+    private const int MaxHeaderBytes = 4096;
+    private const string ClusterPrefix = "cluster-";
+
+    /// <summary>The object name of an archived WAL file.</summary>
+    public static BlobName ObjectName(ulong systemIdentifier, string fileName) => new(BlobKind.Wal, $"{systemIdentifier}-{fileName}");
+
+    /// <summary>The component's cluster record, or null when nothing was archived for it yet.</summary>
+    public async Task<ClusterRecord?> FindClusterAsync(string component, CancellationToken cancellationToken)
+    {
+        var name = ClusterName(component);
+        byte[] stored;
+        try
+        {
+            stored = await repository.Store.GetAsync(name, cancellationToken);
+        }
+        catch (BlobNotFoundException)
+        {
+            return null;
+        }
+        var plain = repository.Key.Box.Open(stored, Aad("cluster", name));
+        try
+        {
+            return JsonSerializer.Deserialize(plain, WalJson.Default.ClusterRecord) ?? throw new CorruptObjectException($"{name} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptObjectException($"{name} is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Returns the component's cluster record, creating it for this cluster when there is none. Throws
+    /// <see cref="WalConflictException"/> when the component belongs to another cluster.
+    /// </summary>
+    public async Task<ClusterRecord> BindAsync(string component, ulong systemIdentifier, long segmentSize, CancellationToken cancellationToken)
+    {
+        var existing = await FindClusterAsync(component, cancellationToken);
+        if (existing is null)
+        {
+            var record = new ClusterRecord
+            {
+                Component = component, SystemIdentifier = systemIdentifier, SegmentSize = segmentSize,
+                Created = DateTimeOffset.UtcNow, Host = Environment.MachineName,
+            };
+            var name = ClusterName(component);
+            try
+            {
+                await repository.Store.PutAsync(name, repository.Key.Box.Seal(JsonSerializer.SerializeToUtf8Bytes(record, WalJson.Default.ClusterRecord), Aad("cluster", name)), cancellationToken);
+                return record;
+            }
+            catch (BlobExistsException)
+            {
+                // Another push bound it first: compare with what it recorded.
+                existing = await FindClusterAsync(component, cancellationToken) ?? throw new IOException($"{name} exists but cannot be read");
+            }
+        }
+        if (existing.SystemIdentifier != systemIdentifier)
+        {
+            throw new WalConflictException($"component '{component}' archives the cluster with system identifier {existing.SystemIdentifier}, "
+                + $"not {systemIdentifier}; archive this cluster under another component (--component) or into another repository");
+        }
+        return existing;
+    }
+
+    /// <summary>
+    /// Archives the file at <paramref name="path"/> for <paramref name="component"/>. Returns true when stored now,
+    /// false when the same content was already archived (PostgreSQL retries after a failure it did not see end).
+    /// Returns only once the object is durable. Throws <see cref="WalConflictException"/> for another content under
+    /// the same name or a segment from another cluster; nothing is stored then.
+    /// </summary>
+    public async Task<bool> PushAsync(string path, string component, CancellationToken cancellationToken)
+    {
+        var file = WalFileName.Parse(Path.GetFileName(path));
+        var content = await File.ReadAllBytesAsync(path, cancellationToken);
+        if (content.Length == 0)
+        {
+            throw new InvalidDataException($"{path} is empty; PostgreSQL never archives an empty file");
+        }
+        ClusterRecord cluster;
+        if (file.Kind is WalFileKind.Segment or WalFileKind.Partial)
+        {
+            var header = WalSegmentHeader.Read(content, path);
+            if (file.Kind == WalFileKind.Segment && content.Length != header.SegmentSize)
+            {
+                throw new InvalidDataException($"{path} is {content.Length} bytes but its header says segments are {header.SegmentSize} bytes");
+            }
+            var expected = file.SegmentNumber(header.SegmentSize) * (ulong)header.SegmentSize;
+            if (header.PageAddress != expected)
+            {
+                throw new InvalidDataException($"{path} holds WAL from position {new Lsn(header.PageAddress)}, not {new Lsn(expected)} as its name says");
+            }
+            cluster = await BindAsync(component, header.SystemIdentifier, header.SegmentSize, cancellationToken);
+        }
+        else
+        {
+            cluster = await FindClusterAsync(component, cancellationToken)
+                ?? throw new WalConflictException($"no WAL segment of component '{component}' was archived yet, so {file.Name} cannot be tied to its cluster; archive a segment first");
+        }
+        var name = ObjectName(cluster.SystemIdentifier, file.Name);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(content));
+        if (await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) is { } existing)
+        {
+            return SameOrThrow(existing, hash, file.Name);
+        }
+        var walHeader = new WalHeader { File = file.Name, SystemIdentifier = cluster.SystemIdentifier, Size = content.Length, Sha256 = hash, Archived = DateTimeOffset.UtcNow };
+        try
+        {
+            await repository.Store.PutAsync(name, Seal(name, walHeader, content), cancellationToken);
+            return true;
+        }
+        catch (BlobExistsException)
+        {
+            return SameOrThrow(await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) ?? throw new IOException($"{name} exists but cannot be read"), hash, file.Name);
+        }
+    }
+
+    /// <summary>
+    /// Restores an archived file to <paramref name="destination"/> (temporary name, verified, flushed, renamed). Returns
+    /// false at once when it is not archived; throws <see cref="CorruptObjectException"/> when it is damaged.
+    /// </summary>
+    public async Task<bool> FetchAsync(ulong systemIdentifier, string fileName, string destination, CancellationToken cancellationToken)
+    {
+        var file = WalFileName.Parse(fileName);
+        var name = ObjectName(systemIdentifier, file.Name);
+        byte[] stored;
+        try
+        {
+            stored = await repository.Store.GetAsync(name, cancellationToken);
+        }
+        catch (BlobNotFoundException)
+        {
+            return false;
+        }
+        var (header, content) = Open(name, stored);
+        if (header.File != file.Name || header.SystemIdentifier != systemIdentifier)
+        {
+            throw new CorruptObjectException($"{name} holds {header.File} of cluster {header.SystemIdentifier}");
+        }
+        destination = Path.GetFullPath(destination);
+        var temporary = Path.Combine(Path.GetDirectoryName(destination)!, $".{Path.GetFileName(destination)}.lifeboat-{Guid.NewGuid():N}");
+        try
+        {
+            await using (var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            {
+                await output.WriteAsync(content, cancellationToken);
+                output.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, destination, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+        return true;
+    }
+
+    /// <summary>Every archived file of the cluster, from one listing: its name and stored size.</summary>
+    public async Task<IReadOnlyList<(WalFileName File, long StoredBytes)>> ListAsync(ulong systemIdentifier, CancellationToken cancellationToken)
+    {
+        var prefix = systemIdentifier + "-";
+        var files = new List<(WalFileName, long)>();
+        await foreach (var info in repository.Store.ListAsync(BlobKind.Wal, cancellationToken))
+        {
+            if (info.Name.Name.StartsWith(prefix, StringComparison.Ordinal) && WalFileName.TryParse(info.Name.Name[prefix.Length..]) is { } file)
+            {
+                files.Add((file, info.Size));
+            }
+        }
+        return [.. files.OrderBy(f => f.Item1.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Reads and authenticates an archived file's header only (two small ranged reads).</summary>
+    public async Task<WalHeader> ReadHeaderAsync(ulong systemIdentifier, string fileName, CancellationToken cancellationToken)
+    {
+        var name = ObjectName(systemIdentifier, fileName);
+        var length = new byte[4];
+        await repository.Store.ReadAtAsync(name, 0, length, cancellationToken);
+        var headerLength = BinaryPrimitives.ReadInt32LittleEndian(length);
+        if (headerLength is <= SecretBox.Overhead or > MaxHeaderBytes)
+        {
+            throw new CorruptObjectException($"{name} has an implausible header length {headerLength}");
+        }
+        var sealedHeader = new byte[headerLength];
+        await repository.Store.ReadAtAsync(name, 4, sealedHeader, cancellationToken);
+        return OpenHeader(name, sealedHeader);
+    }
+
+    private async Task<string?> ExistingHashAsync(ulong systemIdentifier, string fileName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await ReadHeaderAsync(systemIdentifier, fileName, cancellationToken)).Sha256;
+        }
+        catch (BlobNotFoundException)
+        {
+            return null;
+        }
+        catch (CorruptObjectException e)
+        {
+            throw new WalConflictException($"{ObjectName(systemIdentifier, fileName)} is already archived but damaged ({e.Message}); run 'lifeboat wal check' and remove it by hand only once you know why");
+        }
+    }
+
+    private static bool SameOrThrow(string existingHash, string hash, string file) => existingHash == hash
+        ? false
+        : throw new WalConflictException($"{file} is already archived with different content (archived SHA-256 {existingHash[..16]}…, this file {hash[..16]}…); "
+            + "two clusters may be archiving into one component, or a restored copy is archiving into its origin's archive; nothing was stored");
+
+    private byte[] Seal(BlobName name, WalHeader header, byte[] content)
+    {
+        var headerPlain = JsonSerializer.SerializeToUtf8Bytes(header, WalJson.Default.WalHeader);
+        // zstd's bound is size + size/256 + a small margin; this is more.
+        var compressed = new byte[content.Length + (content.Length >> 7) + 4096];
+        var compressedLength = ZstdCompressor.Instance.TryCompress(content, compressed, repository.Config.CompressionLevel);
+        if (compressedLength < 0)
+        {
+            throw new IOException($"compressing {header.File} failed");
+        }
+        // Self-verification: the codec's output must give back the file before anything is stored.
+        if (!Decompress(compressed.AsSpan(0, compressedLength), content.Length).AsSpan().SequenceEqual(content))
+        {
+            throw new IOException($"compressing {header.File} did not round-trip; nothing was stored");
+        }
+        var sealedLength = headerPlain.Length + SecretBox.Overhead;
+        var result = new byte[4 + sealedLength + compressedLength + SecretBox.Overhead];
+        BinaryPrimitives.WriteInt32LittleEndian(result, sealedLength);
+        repository.Key.Box.Seal(headerPlain, Aad("header", name), result.AsSpan(4, sealedLength));
+        repository.Key.Box.Seal(compressed.AsSpan(0, compressedLength), Aad("data", name), result.AsSpan(4 + sealedLength));
+        return result;
+    }
+
+    private (WalHeader Header, byte[] Content) Open(BlobName name, byte[] stored)
+    {
+        var headerLength = stored.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(stored) : -1;
+        if (headerLength is <= SecretBox.Overhead or > MaxHeaderBytes || stored.Length < 4 + headerLength + SecretBox.Overhead)
+        {
+            throw new CorruptObjectException($"{name} is truncated or not an archived WAL file");
+        }
+        var header = OpenHeader(name, stored.AsSpan(4, headerLength));
+        byte[] content;
+        try
+        {
+            content = Decompress(repository.Key.Box.Open(stored.AsSpan(4 + headerLength), Aad("data", name)), header.Size);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptObjectException($"{name} does not decompress: {e.Message}");
+        }
+        if (content.Length != header.Size || Convert.ToHexStringLower(SHA256.HashData(content)) != header.Sha256)
+        {
+            throw new CorruptObjectException($"{name} does not match the size and SHA-256 its header records");
+        }
+        return (header, content);
+    }
+
+    private WalHeader OpenHeader(BlobName name, ReadOnlySpan<byte> sealedHeader)
+    {
+        var plain = repository.Key.Box.Open(sealedHeader, Aad("header", name));
+        try
+        {
+            return JsonSerializer.Deserialize(plain, WalJson.Default.WalHeader) ?? throw new CorruptObjectException($"{name} has an empty header");
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptObjectException($"{name} has a header that is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static byte[] Decompress(ReadOnlySpan<byte> compressed, long size)
+    {
+        if (size is < 0 or > 1024 * 1024 * 1024)
+        {
+            throw new InvalidDataException($"a WAL file of {size} bytes is implausible");
+        }
+        var content = new byte[size];
+        var length = ZstdCompressor.Instance.Decompress(compressed, content);
+        return length == size ? content : throw new InvalidDataException($"decompressed {length} bytes, expected {size}");
+    }
+
+    private static BlobName ClusterName(string component)
+    {
+        if (component.Length == 0 || component.Length > 100 || !component.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw new ArgumentException($"'{component}' is not a valid component name: use letters, digits, '-', '_' and '.'");
+        }
+        return new BlobName(BlobKind.Wal, ClusterPrefix + component);
+    }
+
+    private static byte[] Aad(string part, BlobName name) => Encoding.UTF8.GetBytes($"lifeboat-wal-{part}\n{name.Name}");
+}

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+
+namespace Lifeboat.Sources.Postgres.Wal;
+
+/// <summary>
+/// The separately sealed header of an archived WAL file: what it is and when it was archived, readable with one
+/// small ranged read so the chain check never downloads segments.
+/// </summary>
+public sealed record WalHeader
+{
+    /// <summary>Format version; 1.</summary>
+    [JsonPropertyName("version")] public int Version { get; init; } = 1;
+    /// <summary>The file's name in pg_wal.</summary>
+    [JsonPropertyName("file")] public string File { get; init; } = "";
+    /// <summary>The cluster's system identifier.</summary>
+    [JsonPropertyName("systemIdentifier")] public ulong SystemIdentifier { get; init; }
+    /// <summary>Bytes of the file.</summary>
+    [JsonPropertyName("size")] public long Size { get; init; }
+    /// <summary>SHA-256 of the file, lower-case hex.</summary>
+    [JsonPropertyName("sha256")] public string Sha256 { get; init; } = "";
+    /// <summary>When it was archived (UTC): every record in it was written before this.</summary>
+    [JsonPropertyName("archived")] public DateTimeOffset Archived { get; init; }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Lifeboat.Tests.Cli;
+
+namespace Lifeboat.Tests.Postgres.Physical;
+
+/// <summary>
+/// A PostgreSQL 15 test cluster that archives its WAL into a fresh Lifeboat repository through the real CLI:
+/// archive_command runs a wrapper script (as user postgres, like the server) that calls
+/// <c>lifeboat wal push %p</c> with a random key file. The repository and the secrets are readable by postgres.
+/// </summary>
+internal sealed class ArchivingCluster : IAsyncDisposable
+{
+    private ArchivingCluster(string root, PostgresServer server)
+    {
+        Root = root;
+        Server = server;
+    }
+
+    /// <summary>The folder holding the repository, the password and key files, the wrapper and the restores.</summary>
+    public string Root { get; }
+    /// <summary>The repository path.</summary>
+    public string Repository => Path.Combine(Root, "repo");
+    /// <summary>The running server.</summary>
+    public PostgresServer Server { get; }
+    /// <summary>The server's URL with its password.</summary>
+    public string Url => $"postgresql://{PostgresServer.User}:{PostgresServer.Password}@127.0.0.1:{Server.Port}/postgres";
+
+    /// <summary>The environment the CLI runs with: the repository, the password file and the key file (which wins).</summary>
+    public Dictionary<string, string?> Environment => new()
+    {
+        ["LIFEBOAT_REPOSITORY"] = Repository,
+        ["LIFEBOAT_PASSWORD_FILE"] = Path.Combine(Root, "password"),
+        ["LIFEBOAT_KEY_FILE"] = Path.Combine(Root, "key"),
+    };
+
+    /// <summary>
+    /// Creates the repository, then starts a cluster with archive_mode on (unless <paramref name="archive"/> is false),
+    /// archive_timeout 1 s and commit timestamps tracked.
+    /// </summary>
+    public static async Task<ArchivingCluster> StartAsync(bool archive = true, params string[] configure)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "lifeboat-pitr-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(root);
+        await File.WriteAllTextAsync(Path.Combine(root, "password"), "pitr-test-password\n");
+        var environment = new Dictionary<string, string?> { ["LIFEBOAT_REPOSITORY"] = Path.Combine(root, "repo"), ["LIFEBOAT_PASSWORD_FILE"] = Path.Combine(root, "password") };
+        await CheckAsync(CliRunner.RunAsync(environment, "init"));
+        await CheckAsync(CliRunner.RunAsync(environment, "key", "add", "--random-key-file", Path.Combine(root, "key")));
+        var dotnet = File.Exists("/usr/bin/dotnet") ? "/usr/bin/dotnet" : "dotnet";
+        var script = Path.Combine(root, "push.sh");
+        await File.WriteAllTextAsync(script,
+            $"#!/bin/sh\nexport LIFEBOAT_REPOSITORY='{Path.Combine(root, "repo")}' LIFEBOAT_KEY_FILE='{Path.Combine(root, "key")}'\n"
+            + $"exec {dotnet} '{typeof(Lifeboat.Cli.Program).Assembly.Location}' wal push --quiet \"$1\"\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await RunAsync("chown", "-R", "postgres", root);
+        string[] settings = archive
+            ? ["archive_mode = on", $"archive_command = '{script} %p'", "archive_timeout = 1", "track_commit_timestamp = on", .. configure]
+            : ["archive_mode = off", "track_commit_timestamp = on", .. configure];
+        var server = await PostgresServer.StartAsync(settings);
+        return new ArchivingCluster(root, server);
+    }
+
+    /// <summary>Runs the CLI with the repository environment.</summary>
+    public Task<CliRunner.Result> CliAsync(params string[] args) => CliRunner.RunAsync(Environment, args);
+
+    /// <summary>Switches to a new WAL segment and waits until the archiver has archived it.</summary>
+    public async Task SwitchAndWaitArchivedAsync()
+    {
+        var segment = await Server.PsqlAsync("select pg_walfile_name(pg_switch_wal())");
+        var clock = Stopwatch.StartNew();
+        while (string.CompareOrdinal(await Server.PsqlAsync("select coalesce(last_archived_wal, '') from pg_stat_archiver"), segment) < 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                throw new TimeoutException($"{segment} was not archived within 3 minutes: {await Server.PsqlAsync("select * from pg_stat_archiver")}\n{Server.Log}");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Stops a restored server in <paramref name="directory"/>, if one runs there.</summary>
+    public static async Task StopRestoredAsync(string directory)
+    {
+        if (File.Exists(Path.Combine(directory, "postmaster.pid")))
+        {
+            await PostgresServer.RunAsPostgresAsync(Path.Combine(PostgresServer.Bin, "pg_ctl"), "-D", directory, "-m", "immediate", "-w", "stop");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var restored in Directory.GetDirectories(Root, "restore-*"))
+        {
+            await StopRestoredAsync(restored);
+        }
+        await Server.DisposeAsync();
+        Directory.Delete(Root, recursive: true);
+    }
+
+    /// <summary>Throws with the CLI's output unless it exited 0.</summary>
+    public static async Task<CliRunner.Result> CheckAsync(Task<CliRunner.Result> run)
+    {
+        var result = await run;
+        return result.ExitCode == 0 ? result : throw new InvalidOperationException($"lifeboat exited {result.ExitCode}: {result.Stderr} {result.Stdout}");
+    }
+
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments) { UseShellExecute = false })!;
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} exited {process.ExitCode}");
+        }
+    }
+}

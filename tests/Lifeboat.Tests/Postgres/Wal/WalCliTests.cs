@@ -1,0 +1,91 @@
+using Lifeboat.Testing;
+using Lifeboat.Tests.Cli;
+
+namespace Lifeboat.Tests.Postgres.Wal;
+
+public sealed class WalCliTests : IDisposable
+{
+    private const ulong Cluster = 7301234567890123456;
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private Dictionary<string, string?> Environment(string? keyFile = null) => new()
+    {
+        ["LIFEBOAT_REPOSITORY"] = Path.Combine(_folder.Path, "repo"),
+        ["LIFEBOAT_PASSWORD_FILE"] = Path.Combine(_folder.Path, "password"),
+        ["LIFEBOAT_KEY_FILE"] = keyFile,
+    };
+
+    private async Task<string> InitAsync()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder.Path, "password"), "wal-cli-password\n");
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(), "init")).ExitCode);
+        var key = Path.Combine(_folder.Path, "key");
+        var added = await CliRunner.RunAsync(Environment(), "key", "add", "--random-key-file", key);
+        Assert.Equal(0, added.ExitCode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        return key;
+    }
+
+    [Fact]
+    public async Task Push_is_idempotent_refuses_a_changed_file_and_fetch_restores_it_exactly()
+    {
+        var key = await InitAsync();
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+        var segment = FakeSegments.Write(segments, Cluster, 7);
+        var original = await File.ReadAllBytesAsync(segment);
+
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", segment)).ExitCode);
+        var again = await CliRunner.RunAsync(Environment(key), "wal", "push", segment);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("already archived with the same content", again.Stdout);
+
+        var changed = (byte[])original.Clone();
+        changed[FakeSegments.Size / 2] ^= 0x40;
+        await File.WriteAllBytesAsync(segment, changed);
+        var conflict = await CliRunner.RunAsync(Environment(key), "wal", "push", segment);
+        Assert.Equal(1, conflict.ExitCode);
+        Assert.Contains("already archived with different content", conflict.Stderr);
+
+        var target = Path.Combine(_folder.Path, "RECOVERYXLOG");
+        var fetched = await CliRunner.RunAsync(Environment(key), "wal", "fetch", Path.GetFileName(segment), target);
+        Assert.Equal(0, fetched.ExitCode);
+        Assert.Equal(original, await File.ReadAllBytesAsync(target));
+    }
+
+    [Fact]
+    public async Task Push_refuses_another_clusters_segment_and_fetch_of_a_missing_file_exits_1_leaving_nothing()
+    {
+        var key = await InitAsync();
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", FakeSegments.Write(segments, Cluster, 7))).ExitCode);
+        var foreign = Directory.CreateDirectory(Path.Combine(_folder.Path, "other")).FullName;
+
+        var refused = await CliRunner.RunAsync(Environment(key), "wal", "push", FakeSegments.Write(foreign, 42, 8));
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("not 42", refused.Stderr);
+
+        var target = Path.Combine(_folder.Path, "RECOVERYXLOG");
+        var missing = await CliRunner.RunAsync(Environment(key), "wal", "fetch", "000000010000000000000008", target);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("not archived", missing.Stderr);
+        Assert.False(File.Exists(target));
+        Assert.Empty(Directory.GetFiles(_folder.Path, ".RECOVERYXLOG*"));
+    }
+
+    [Fact]
+    public async Task A_wrong_key_file_is_a_wrong_password_and_stores_nothing()
+    {
+        await InitAsync();
+        var wrong = Path.Combine(_folder.Path, "wrong-key");
+        await File.WriteAllTextAsync(wrong, Convert.ToBase64String(new byte[32]) + "\n");
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+
+        var result = await CliRunner.RunAsync(Environment(wrong), "wal", "push", FakeSegments.Write(segments, Cluster, 7));
+
+        Assert.Equal(12, result.ExitCode);
+        Assert.Contains("wrong password", result.Stderr);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")));
+    }
+}

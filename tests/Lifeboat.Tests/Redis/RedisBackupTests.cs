@@ -163,7 +163,8 @@ public sealed class RedisBackupTests
     [InlineData("truncated", "the snapshot is incomplete")]
     [InlineData("not an rdb", "not an RDB file")]
     [InlineData("no checksum", "without a checksum")]
-    [InlineData("refused", "refused the snapshot (SYNC)")]
+    [InlineData("refused", "refused the snapshot (SYNC): NOPERM this user has no permissions to run the 'sync' command; the user needs the permissions +sync")]
+    [InlineData("replica without master", "refused the snapshot (SYNC): NOMASTERLINK Can't SYNC while not connected with my master")]
     public async Task A_damaged_short_foreign_or_refused_transfer_records_no_snapshot(string damage, string expected)
     {
         using var repository = await RedisRepository.CreateAsync();
@@ -174,6 +175,7 @@ public sealed class RedisBackupTests
             "truncated" => FakeRedisServer.WithLength(rdb[..^100], rdb.Length),
             "not an rdb" => FakeRedisServer.WithLength([.. "PGDMP"u8, .. rdb[5..]]),
             "no checksum" => FakeRedisServer.WithLength([.. rdb[..^8], 0, 0, 0, 0, 0, 0, 0, 0]),
+            "replica without master" => "\n-NOMASTERLINK Can't SYNC while not connected with my master\r\n"u8.ToArray(),
             _ => "-NOPERM this user has no permissions to run the 'sync' command\r\n"u8.ToArray(),
         };
         await using var fake = new FakeRedisServer(() => answer);

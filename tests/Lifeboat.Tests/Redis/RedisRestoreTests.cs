@@ -77,6 +77,33 @@ public sealed class RedisRestoreTests
     }
 
     [Fact]
+    public async Task A_scratch_server_kept_running_serves_the_restored_keys_on_the_port_it_prints()
+    {
+        var (repository, _, id) = await SnapshotAsync();
+        using var _ = repository;
+
+        var scratch = await repository.RunAsync("--json", "restore", "redis", id, "--scratch", "--keep-running");
+
+        Assert.True(scratch.ExitCode == 0, scratch.Stderr);
+        var result = System.Text.Json.JsonDocument.Parse(scratch.Stdout).RootElement;
+        var port = result.GetProperty("port").GetInt32();
+        var directory = result.GetProperty("directory").GetString()!;
+        try
+        {
+            await using var client = await RespClient.ConnectAsync(new RedisEndpoint { Port = port }, new RedisClientOptions(), default);
+            Assert.Equal("hello", (await client.ExecuteAsync(["GET", "s:small"], default)).Text);
+            Assert.Equal(14, (await client.ExecuteAsync(["DBSIZE"], default)).Integer);
+            await client.SendAsync([.. new[] { "SHUTDOWN", "NOSAVE" }.Select(System.Text.Encoding.ASCII.GetBytes)], default);
+        }
+        finally
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(result.GetProperty("pid").GetInt32());
+            await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Fewer_keys_than_recorded_match_only_when_keys_with_a_ttl_account_for_the_difference()
     {
         var recorded = new Dictionary<string, string> { ["keys.db0"] = "100", ["expires.db0"] = "3", ["keys.db2"] = "5" };

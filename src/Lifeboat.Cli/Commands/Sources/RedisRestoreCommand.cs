@@ -37,6 +37,10 @@ public static class RedisRestoreCommand
             {
                 throw new UsageException("--stop-command and --start-command go with --target-dir");
             }
+            if (!toScratch && context.Parse.GetValue(keepRunning))
+            {
+                throw new UsageException("--keep-running goes with --scratch");
+            }
             var (repository, id, snapshot) = await SourceRestore.OpenAsync(context, "redis", ct);
             var reader = new SnapshotFileReader(repository);
             var node = await reader.FindAsync(snapshot, RedisSource.StreamName, context.Token);

@@ -72,7 +72,7 @@ public sealed class RedisSource(RedisEndpoint endpoint, RedisClientOptions? opti
     }
 
     private RedisException Refused(string reply, string code) =>
-        new($"{endpoint} refused the snapshot (SYNC): {reply}; the user needs the permissions +sync +replconf +info +ping (ACL SETUSER)", code);
+        new($"{endpoint} refused the snapshot (SYNC): {reply}" + (code == "NOPERM" ? "; the user needs the permissions +sync +replconf +info +ping (ACL SETUSER)" : ""), code);
 
     private async Task<(long Length, byte[]? Mark)> StartTransferAsync(RespClient client, CancellationToken cancellationToken)
     {

@@ -44,11 +44,13 @@ public sealed class ScratchRedisServer : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
+            // Its stdout is a pipe nobody reads (it logs to its log file), never the caller's stdout: a server kept
+            // running after this process exits must not hold the caller's output open.
             var process = ChildProcess.Start("redis-server",
             [
                 "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory,
                 "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", log, .. arguments,
-            ], readStdout: false);
+            ], readStdout: true);
             var server = new ScratchRedisServer(process, directory, new RedisEndpoint { Port = port, Password = password });
             try
             {

@@ -25,13 +25,13 @@ internal sealed class SampleDatabase : IAsyncDisposable
     public TempDirectory Temp { get; }
     public Dictionary<string, string?> Environment { get; }
     public string Name { get; }
-    public string Url => Server.Url(Name);
+    public string Url => Server.Url(Uri.EscapeDataString(Name));
 
     /// <summary>Starts a server, creates database <paramref name="name"/> with <paramref name="events"/> rows in its largest table, and a repository.</summary>
     public static async Task<SampleDatabase> CreateAsync(int events, string name = "shop")
     {
         var server = await PostgresServer.StartAsync();
-        await server.PsqlAsync($"CREATE DATABASE {name}");
+        await server.PsqlAsync($"CREATE DATABASE \"{name.Replace("\"", "\"\"")}\"");
         await server.PsqlAsync($"""
             CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, email text, balance numeric(14,4), created timestamptz,
                 birthday date, active boolean, profile jsonb, avatar bytea, tags text[], ratio double precision, uid uuid);

@@ -160,7 +160,11 @@ public sealed class PostgresLogicalRestore(Repository.Repository repository, Sna
         }
         var (tables, queries) = await new RestoreVerifier(options.Connection).VerifyAsync(target, snapshot.Source, options.Verify,
             $"the restore is kept in database {target} for inspection; {live} was not touched", cancellationToken);
-        options.Log.WriteLine($"verified {target}: {tables} table row count(s), {queries} query(ies)");
+        await using (var size = new NpgsqlCommand("SELECT pg_database_size($1)", admin))
+        {
+            size.Parameters.AddWithValue(target);
+            options.Log.WriteLine($"verified {target}: {tables} table row count(s), {queries} query(ies); {await size.ExecuteScalarAsync(cancellationToken)} bytes (the backed-up database: {snapshot.Source.GetValueOrDefault("database_size", "?")} bytes)");
+        }
         if (!options.Swap)
         {
             return new LogicalRestoreResult(target, null, null, tables, queries, dumpBytes);

@@ -62,7 +62,7 @@ public sealed class PostgresDumpSource(PostgresDumpOptions options) : ISource
             """
             SELECT pg_export_snapshot(), current_setting('server_version_num')::int, current_setting('server_version'),
                    pg_database_size(current_database()), pg_encoding_to_char(d.encoding),
-                   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), pg_get_userbyid(d.datdba)
             FROM pg_database d WHERE d.datname = current_database()
             """, session))
         await using (var reader = await facts.ExecuteReaderAsync(cancellationToken))
@@ -76,6 +76,7 @@ public sealed class PostgresDumpSource(PostgresDumpOptions options) : ISource
             metadata["database_size"] = reader.GetInt64(3).ToString(CultureInfo.InvariantCulture);
             metadata["encoding"] = reader.GetString(4);
             superuser = reader.GetBoolean(5);
+            metadata["database_owner"] = reader.GetString(6);
         }
         foreach (var (table, rows) in await CountLargestTablesAsync(session, cancellationToken))
         {

@@ -135,6 +135,19 @@ public sealed class PostgresLogicalRestore(Repository.Repository repository, Sna
         options.Log.WriteLine($"created database {target}; pg_restore with {options.Jobs} job(s)");
         try
         {
+            // The owner matters beyond the name: in PostgreSQL 15 and later the public schema belongs to the database's owner.
+            if (!options.NoOwner && snapshot.Source.TryGetValue("database_owner", out var owner))
+            {
+                await using var alter = new NpgsqlCommand($"ALTER DATABASE {DatabaseSwap.Quote(target)} OWNER TO {DatabaseSwap.Quote(owner)}", admin);
+                try
+                {
+                    await alter.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch (PostgresException e)
+                {
+                    throw new InvalidOperationException($"the database's owner {owner} cannot be set: {e.MessageText}; restore the roles with --globals, or leave owners out with --no-owner", e);
+                }
+            }
             await PgRestoreAsync(pgRestore, dumpFile, target, ["--jobs=" + options.Jobs.ToString(CultureInfo.InvariantCulture)], cancellationToken);
         }
         catch
@@ -147,7 +160,11 @@ public sealed class PostgresLogicalRestore(Repository.Repository repository, Sna
         }
         var (tables, queries) = await new RestoreVerifier(options.Connection).VerifyAsync(target, snapshot.Source, options.Verify,
             $"the restore is kept in database {target} for inspection; {live} was not touched", cancellationToken);
-        options.Log.WriteLine($"verified {target}: {tables} table row count(s), {queries} query(ies)");
+        await using (var size = new NpgsqlCommand("SELECT pg_database_size($1)", admin))
+        {
+            size.Parameters.AddWithValue(target);
+            options.Log.WriteLine($"verified {target}: {tables} table row count(s), {queries} query(ies); {await size.ExecuteScalarAsync(cancellationToken)} bytes (the backed-up database: {snapshot.Source.GetValueOrDefault("database_size", "?")} bytes)");
+        }
         if (!options.Swap)
         {
             return new LogicalRestoreResult(target, null, null, tables, queries, dumpBytes);

@@ -154,6 +154,22 @@ public sealed class LogicalRestoreTests
         Assert.Equal("t", await db.Server.PsqlAsync("SELECT bool_and(datallowconn) FROM pg_database WHERE datname IN ('shop', 'shop_restored')"));
     }
 
+    [Fact]
+    public async Task Verification_reports_a_table_whose_row_count_differs_from_the_backup()
+    {
+        await using var db = await SampleDatabase.CreateAsync(events: 1000);
+        var backup = await db.BackupAsync();
+        var restore = await db.RunAsync("restore", "postgres", "latest", "--connection", db.Url, "--into", "copy");
+        Assert.True(restore.ExitCode == 0, restore.Stderr);
+        await db.Server.PsqlAsync("DELETE FROM events WHERE id = 7; DROP TABLE \"Odd Name\"", "copy");
+        var source = backup.GetProperty("source").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => new RestoreVerifier(PostgresConnection.Parse(db.Url, WritePasswordFile(db)))
+            .VerifyAsync("copy", source, [VerifyQuery.Parse("SELECT count(*) FROM customers = 2000")], "kept", CancellationToken.None));
+
+        Assert.Equal("kept: verification failed: table public.\"Odd Name\": relation \"public.Odd Name\" does not exist; table public.events holds 999 rows, the backup 1000", failure.Message);
+    }
+
     private static string WritePasswordFile(SampleDatabase db)
     {
         File.WriteAllText(db.Temp["pgpass"], PostgresServer.Password + "\n");

@@ -36,6 +36,7 @@ public sealed class LogicalRoundTripTests(ITestOutputHelper output)
         output.WriteLine($"dump {dumpBytes} bytes; first backup {firstSeconds:0.00} s; second backup {secondSeconds:0.00} s, {newBytes} new bytes ({100.0 * newBytes / dumpBytes:0.0}% of the dump)");
         Assert.True(newBytes < dumpBytes / 5, $"the second backup stored {newBytes} new bytes of a {dumpBytes}-byte dump");
 
+        Assert.DoesNotContain(PostgresServer.Password, first.ToString() + second.ToString());
         var changed = await db.FingerprintAsync("shop");
         var restore = await db.RunAsync("restore", "postgres", first.GetProperty("snapshot").GetString()!, "--connection", db.Url, "--into", "shop_copy", "--jobs", "2");
         Assert.True(restore.ExitCode == 0, restore.Stderr);
@@ -90,5 +91,22 @@ public sealed class LogicalRoundTripTests(ITestOutputHelper output)
         Assert.Equal(recorded - 50_000, restoredEvents);
         Assert.Equal(restoredEvents, (long)restoredBalance);
         Assert.NotEqual(balance, await db.Server.PsqlAsync("SELECT balance FROM customers WHERE id = 1", "snap"));
+    }
+
+    [Fact]
+    public async Task A_database_whose_name_needs_quoting_backs_up_restores_and_swaps()
+    {
+        const string name = "Shop Main's \"db\"";
+        await using var db = await SampleDatabase.CreateAsync(events: 500, name);
+        var original = await db.FingerprintAsync(name);
+        var backup = await db.BackupAsync();
+        Assert.Equal(name + ".dump", backup.GetProperty("source").GetProperty("dump").GetString());
+        await db.Server.PsqlAsync("DELETE FROM customers WHERE id > 1000 AND id NOT IN (SELECT customer_id FROM events)", name);
+
+        var swap = await db.RunAsync("restore", "postgres", "latest", "--connection", db.Url, "--swap");
+
+        Assert.True(swap.ExitCode == 0, swap.Stderr);
+        Assert.Equal(original, await db.FingerprintAsync(name));
+        Assert.Single(await db.DatabasesAsync(), n => n.StartsWith(name + "_before_", StringComparison.Ordinal));
     }
 }

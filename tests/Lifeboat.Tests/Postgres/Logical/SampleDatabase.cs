@@ -25,13 +25,26 @@ internal sealed class SampleDatabase : IAsyncDisposable
     public TempDirectory Temp { get; }
     public Dictionary<string, string?> Environment { get; }
     public string Name { get; }
-    public string Url => Server.Url(Name);
+    public string Url => Server.Url(Uri.EscapeDataString(Name));
 
     /// <summary>Starts a server, creates database <paramref name="name"/> with <paramref name="events"/> rows in its largest table, and a repository.</summary>
     public static async Task<SampleDatabase> CreateAsync(int events, string name = "shop")
     {
         var server = await PostgresServer.StartAsync();
-        await server.PsqlAsync($"CREATE DATABASE {name}");
+        try
+        {
+            return await FillAsync(server, events, name);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<SampleDatabase> FillAsync(PostgresServer server, int events, string name)
+    {
+        await server.PsqlAsync($"CREATE DATABASE \"{name.Replace("\"", "\"\"")}\"");
         await server.PsqlAsync($"""
             CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, email text, balance numeric(14,4), created timestamptz,
                 birthday date, active boolean, profile jsonb, avatar bytea, tags text[], ratio double precision, uid uuid);
@@ -57,7 +70,11 @@ internal sealed class SampleDatabase : IAsyncDisposable
             ["LIFEBOAT_PASSWORD"] = "pw", ["LIFEBOAT_REPOSITORY"] = temp["repo"], ["PGPASSWORD"] = PostgresServer.Password,
         };
         var init = await CliRunner.RunAsync(environment, "init");
-        Assert.True(init.ExitCode == 0, init.Stderr);
+        if (init.ExitCode != 0)
+        {
+            temp.Dispose();
+            throw new InvalidOperationException("lifeboat init failed: " + init.Stderr);
+        }
         return new SampleDatabase(server, temp, environment, name);
     }
 

@@ -22,8 +22,7 @@ public sealed partial class ServeProcessTests : IDisposable
     [Fact]
     public async Task Sigterm_in_the_middle_of_a_backup_cancels_it_after_the_grace_period_and_leaves_only_complete_snapshots()
     {
-        var quick = TestData.Random(300_000, seed: 1);
-        await File.WriteAllBytesAsync(_directory["quick.bin"], quick);
+        var (quick, _) = await WriteSourcesAsync(300_000, seed: 1);
         var (exit, log) = await ServeUntilSigtermAsync(TwoRepositoriesPlan("[\"sh\", \"-c\", \"head -c 3000000 /dev/urandom; exec sleep 120\"]"), "1s");
 
         Assert.Equal(0, exit);
@@ -36,10 +35,7 @@ public sealed partial class ServeProcessTests : IDisposable
     [Fact]
     public async Task Sigterm_lets_a_backup_finish_within_the_grace_period_and_commits_it()
     {
-        var quick = TestData.Random(300_000, seed: 2);
-        var slow = TestData.Random(2_000_000, seed: 3);
-        await File.WriteAllBytesAsync(_directory["quick.bin"], quick);
-        await File.WriteAllBytesAsync(_directory["slow.bin"], slow);
+        var (quick, slow) = await WriteSourcesAsync(2_000_000, seed: 2);
         // The slow source waits for a file the test creates only after it sent SIGTERM.
         var slowCommand = $"[\"sh\", \"-c\", \"while [ ! -e '{_directory["go"]}' ]; do sleep 0.1; done; cat '{_directory["slow.bin"]}'\"]";
         var (exit, log) = await ServeUntilSigtermAsync(TwoRepositoriesPlan(slowCommand), "2m");
@@ -57,10 +53,7 @@ public sealed partial class ServeProcessTests : IDisposable
     [Fact]
     public async Task Components_sharing_a_repository_take_turns_so_retention_never_fails_on_the_other_backups_lock()
     {
-        var first = TestData.Random(500_000, seed: 4);
-        var second = TestData.Random(500_000, seed: 5);
-        await File.WriteAllBytesAsync(_directory["quick.bin"], first);
-        await File.WriteAllBytesAsync(_directory["slow.bin"], second);
+        var (first, second) = await WriteSourcesAsync(500_000, seed: 4);
         // Both are due at start; "slow" is still reading when "quick" would apply its retention.
         var plan = SharedRepositoryPlan($"[\"sh\", \"-c\", \"sleep 2; cat '{_directory["slow.bin"]}'\"]");
         var (exit, log) = await ServeUntilSigtermAsync(plan, "2m", waitFor: ["quick: backed up", "slow: backed up"]);
@@ -70,6 +63,16 @@ public sealed partial class ServeProcessTests : IDisposable
         Assert.Equal(["quick", "slow"], await CheckedSnapshotComponentsAsync("main"));
         Assert.Equal(first, await RestoreAsync("main", "quick"));
         Assert.Equal(second, await RestoreAsync("main", "slow"));
+    }
+
+    /// <summary>Writes quick.bin (300 kB) and slow.bin (<paramref name="slowLength"/> bytes) of random content.</summary>
+    private async Task<(byte[] Quick, byte[] Slow)> WriteSourcesAsync(int slowLength, int seed)
+    {
+        var quick = TestData.Random(300_000, seed);
+        var slow = TestData.Random(slowLength, seed + 1000);
+        await File.WriteAllBytesAsync(_directory["quick.bin"], quick);
+        await File.WriteAllBytesAsync(_directory["slow.bin"], slow);
+        return (quick, slow);
     }
 
     private string Repository(string name) => _directory[$"repo-{name}"];

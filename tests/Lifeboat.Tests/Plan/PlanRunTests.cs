@@ -262,4 +262,30 @@ public sealed class PlanRunTests : IDisposable
         Assert.Equal(2, backup.ExitCode);
         Assert.False(Directory.Exists(_temp["repo"]));
     }
+
+    [Fact]
+    public async Task A_flipped_bit_in_a_run_record_is_found_by_check_and_status_skips_only_that_record()
+    {
+        TestData.Write(_temp["www/a.txt"], TestData.Text(5_000, 1));
+        var plan = WritePlan("""
+              one: { kind: files, paths: [./www], rpo: 1h }
+              two: { kind: files, paths: [./www], rpo: 1h }
+            """);
+        Assert.Equal(0, (await RunAsync("plan", "init", "--plan", plan)).ExitCode);
+        Assert.Equal(0, (await RunAsync("backup", "--plan", plan)).ExitCode);
+        var record = Directory.GetFiles(_temp["repo/runs"]).Order(StringComparer.Ordinal).First();
+        var bytes = File.ReadAllBytes(record);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(record, bytes);
+
+        var env = new Dictionary<string, string?> { ["LIFEBOAT_REPOSITORY"] = _temp["repo"], ["LIFEBOAT_PASSWORD"] = Password };
+        var check = await CliRunner.RunAsync(env, "check");
+        Assert.Equal(Lifeboat.Cli.ExitCodes.Damaged, check.ExitCode);
+        Assert.Contains($"run record runs/{Path.GetFileName(record)}", check.Stdout + check.Stderr, StringComparison.Ordinal);
+
+        var status = await RunAsync("status", "--plan", plan, "--json");
+        Assert.True(status.ExitCode == 0, status.Stdout + status.Stderr);
+        Assert.Contains("skipped damaged data", status.Stderr, StringComparison.Ordinal);
+        Assert.Single(await RunRecordsAsync(_temp["repo"], Password));
+    }
 }

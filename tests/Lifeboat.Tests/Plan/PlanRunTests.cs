@@ -43,11 +43,13 @@ public sealed class PlanRunTests : IDisposable
     {
         TestData.Write(_temp["www/index.html"], TestData.Text(50_000, 1));
         TestData.Write(_temp["www/img/logo.bin"], TestData.Random(300_000, 2));
+        TestData.Write(_temp["www/cache/page.html"], TestData.Text(1_000, 4));
         TestData.Write(_temp["app.sql"], TestData.Text(200_000, 3));
         var plan = WritePlan("""
               site:
                 kind: files
                 paths: [./www]
+                excludes: [./www/cache]
                 depends-on: [dump]
               dump:
                 kind: command
@@ -76,7 +78,9 @@ public sealed class PlanRunTests : IDisposable
             .Single(s => s.GetProperty("snapshot").GetProperty("component").GetString() == "site").GetProperty("id").GetString()!;
         var restoreSite = await CliRunner.RunAsync(env, "restore", siteId, "--target", _temp["restored"]);
         Assert.True(restoreSite.ExitCode == 0, restoreSite.Stderr);
-        Assert.Empty(Lifeboat.Cli.Commands.TreeComparer.Compare(_temp["www"], _temp["restored"] + _temp["www"]));
+        Assert.False(Directory.Exists(_temp["restored"] + _temp["www/cache"]), "the excluded folder was backed up");
+        Assert.Empty(Lifeboat.Cli.Commands.TreeComparer.Compare(_temp["www/img"], _temp["restored"] + _temp["www/img"]));
+        Assert.Empty(Lifeboat.Cli.Commands.TreeComparer.Compare(_temp["www/index.html"], _temp["restored"] + _temp["www/index.html"]));
 
         var records = await RunRecordsAsync(_temp["repo"], Password);
         Assert.Equal(["dump", "site"], records.Select(r => r.Component).Order());

@@ -99,13 +99,15 @@ internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds ki
         }
         if (!mapping.Children.ContainsKey(new YamlScalarNode("repository")))
         {
-            if (repositories.Count == 1)
+            // Offsite copies are not backed up into directly: one repository left over is the obvious default.
+            var primaries = repositories.Keys.Where(r => !repositories.Values.Any(o => o.Offsite == r)).ToList();
+            if (primaries.Count == 1)
             {
-                repository = repositories.Keys.Single();
+                repository = primaries[0];
             }
-            else if (repositories.Count > 1)
+            else if (repositories.Count > 0)
             {
-                nodes.Error(keyNode, $"component '{name}' needs 'repository:' because the plan has several", $"one of: {string.Join(", ", repositories.Keys)}");
+                nodes.Error(keyNode, $"component '{name}' needs 'repository:' because the plan has several", $"one of: {string.Join(", ", primaries.Count > 0 ? primaries : repositories.Keys)}");
             }
         }
         var retention = retentionNode is null ? null : Retention(retentionNode, name, schedule?.TimeZone);

@@ -1,18 +1,22 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Lifeboat.Backup;
 using Lifeboat.Check;
-using Lifeboat.Chunking;
-using Lifeboat.Repository;
+using Lifeboat.Plan;
+using Lifeboat.Plan.Running;
+using Lifeboat.Plan.Status;
 using Lifeboat.Restore;
+using Lifeboat.Runs;
+using Lifeboat.Sources;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Cli.Commands;
 
 /// <summary>
-/// <c>lifeboat demo</c>: the embedded default job. Creates a local repository, backs up the bundled sample folder
-/// twice (the second run shows change detection), checks every byte, restores elsewhere and compares the restored
-/// tree with the source byte for byte. Needs no server and no password (a fixed demo password is used).
+/// <c>lifeboat demo</c>: the embedded default job, run on a copy of the quickstart plan (examples/quickstart): validate
+/// the plan, create its repository, back up its components twice (the second run shows change detection), show the
+/// status against the RPO targets, check every byte, then restore the folder and compare it with the source byte for
+/// byte and run the plan's verification query on the restored database. Needs no server and no password (a fixed demo
+/// password is used); needs the sqlite3 program for the database component.
 /// </summary>
 public static class DemoCommand
 {
@@ -21,58 +25,123 @@ public static class DemoCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var directory = new Option<string>("--dir") { Description = "Working directory for the demo repository and restore (recreated)", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "lifeboat-demo") };
-        var source = new Option<string?>("--source") { Description = "Folder to back up (default: the bundled sample)" };
-        var command = new Command("demo", "Back up, check, restore and verify the bundled sample folder in a fresh local repository") { directory, source };
+        var directory = new Option<string>("--dir") { Description = "Working directory for the demo plan, repository and restore (recreated)", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "lifeboat-demo") };
+        var source = new Option<string?>("--source") { Description = "Folder to back up as the plan's 'site' component (default: the bundled sample)" };
+        var command = new Command("demo", "Run the quickstart plan (validate, back up, status), then check, restore and verify it, in a fresh directory") { directory, source };
         command.SetBody(async (context, ct) =>
         {
             var work = Path.GetFullPath(context.Parse.GetValue(directory)!);
+            var examples = Environment.GetEnvironmentVariable("LIFEBOAT_EXAMPLES") ?? Path.Combine(AppContext.BaseDirectory, "examples");
             var samples = Environment.GetEnvironmentVariable("LIFEBOAT_SAMPLES") ?? Path.Combine(AppContext.BaseDirectory, "samples");
-            var from = Path.GetFullPath(context.Parse.GetValue(source) ?? Path.Combine(samples, "demo-site"));
-            if (!Directory.Exists(from))
+            var quickstart = Path.Combine(examples, "quickstart");
+            var from = context.Parse.GetValue(source) is { } given ? Path.GetFullPath(given)
+                : Directory.Exists(Path.Combine(samples, "demo-site")) ? Path.Combine(samples, "demo-site") : Path.Combine(quickstart, "site");
+            if (!File.Exists(Path.Combine(quickstart, PlanLoader.DefaultFileName)) || !Directory.Exists(from))
             {
-                throw new UsageException($"the sample folder {from} does not exist; pass --source DIR");
+                throw new UsageException($"the quickstart plan ({quickstart}) or the folder {from} is missing; set LIFEBOAT_EXAMPLES or pass --source DIR");
             }
             if (Directory.Exists(work))
             {
                 Directory.Delete(work, recursive: true);
             }
-            var repoPath = Path.Combine(work, "repository");
-            var restorePath = Path.Combine(work, "restore");
+            var planDirectory = Path.Combine(work, "quickstart");
+            Directory.CreateDirectory(planDirectory);
+            File.Copy(Path.Combine(quickstart, PlanLoader.DefaultFileName), Path.Combine(planDirectory, PlanLoader.DefaultFileName));
+            File.Copy(Path.Combine(quickstart, "app.db"), Path.Combine(planDirectory, "app.db"));
+            CopyTree(from, Path.Combine(planDirectory, "site"));
+            // The plan reads its password from $LIFEBOAT_PASSWORD; the demo's fresh repository uses a fixed one.
+            Environment.SetEnvironmentVariable("LIFEBOAT_PASSWORD", DemoPassword);
             var clock = Stopwatch.StartNew();
-            Step($"source      {from}");
+            var planFile = Path.Combine(planDirectory, PlanLoader.DefaultFileName);
+            Step($"plan        {planFile} (copy of examples/quickstart; site = {from})");
 
-            var repository = await Repository.Repository.InitAsync(LocalBlobStore.Create(repoPath), DemoPassword,
-                RepositoryConfig.Create(ChunkerParameters.Default, 3, RepositoryConfig.DefaultPackSize), ct);
-            Step($"init        repository {repository.Config.Id[..8]} at {repoPath} (AES-256-GCM, zstd, PBKDF2 {Crypto.KeyFile.MinimumIterations:N0} rounds)", clock);
+            var plan = PlanLoader.Load(planFile, ComponentKinds.CreateDefault());
+            Step($"validate    {plan.Components.Count} components valid: {string.Join(", ", plan.Components.Select(c => $"{c.Name} ({c.Kind}, RPO {PlanDuration.Format(c.Rpo ?? TimeSpan.Zero)})"))}", clock);
 
-            var first = await new Archiver(repository, TimeProvider.System).RunAsync(new BackupOptions { Paths = [from], Tags = ["demo"] }, new BackupProgress(), ct);
-            var s = first.Snapshot.Summary!;
-            Step($"backup      snapshot {first.Id.Short}: {s.Files} files, {Size.Format(s.TotalBytes)} read, {Size.Format(s.StoredBytes)} stored", clock);
+            await PlanInitializer.InitAsync(plan, ct);
+            Step($"init        repository at {plan.Repositories["local"].Location} (AES-256-GCM, zstd, PBKDF2 {Crypto.KeyFile.MinimumIterations:N0} rounds)", clock);
 
-            var second = await new Archiver(repository, TimeProvider.System).RunAsync(new BackupOptions { Paths = [from], Tags = ["demo"] }, new BackupProgress(), ct);
-            Step($"backup      snapshot {second.Id.Short} (unchanged source): {second.Snapshot.Summary!.FilesRead} files re-read, {Size.Format(second.Snapshot.Summary.StoredBytes)} stored", clock);
+            var runner = new PlanRunner(plan, ComponentKinds.CreateDefault(), TimeProvider.System);
+            var first = await runner.RunAsync([], ct);
+            Step($"backup      {Describe(first)}", clock);
+            var second = await runner.RunAsync([], ct);
+            Step($"backup      again (unchanged sources): {Describe(second)}", clock);
 
-            var reopened = await Repository.Repository.OpenAsync(new LocalBlobStore(repoPath), DemoPassword, ct);
-            var report = await new Checker(reopened).RunAsync(new CheckOptions { ReadData = true }, null, ct);
+            var statuses = await new PlanStatusReader(plan, TimeProvider.System).ReadAsync(new List<string>(), ct);
+            Step($"status      {string.Join("; ", statuses.Select(s => $"{s.Component} {s.State} ({s.Snapshots} snapshots, newest {PlanDuration.Format(TimeSpan.FromSeconds(Math.Floor(s.Age?.TotalSeconds ?? 0)))} old)"))}", clock);
+
+            var store = new LocalBlobStore(plan.Repositories["local"].Location);
+            var repository = await Repository.Repository.OpenAsync(store, DemoPassword, ct);
+            var report = await new Checker(repository).RunAsync(new CheckOptions { ReadData = true }, null, ct);
             Step($"check       {report.PacksRead} packs, {report.ChunksRead} chunks decrypted and verified: {(report.IsClean ? "no errors" : string.Join("; ", report.Errors))}", clock);
 
-            var restoring = await Repository.Repository.OpenAsync(new LocalBlobStore(repoPath), DemoPassword, ct);
-            await restoring.LoadIndexAsync(ct);
-            var restored = await new Restorer(restoring).RunAsync(second.Snapshot, new RestoreOptions { Target = restorePath }, new RestoreProgress(), ct);
-            Step($"restore     {restored.Files} files, {Size.Format(restored.Bytes)} to {restorePath}", clock);
-
-            var differences = TreeComparer.Compare(from, restorePath + from);
-            Step($"verify      byte-for-byte comparison with the source: {(differences.Count == 0 ? "identical" : $"{differences.Count} differences")}", clock);
+            await repository.LoadIndexAsync(ct);
+            var snapshots = await repository.LoadSnapshotsAsync(ct);
+            var site = snapshots.Last(s => s.Snapshot.Component == "site");
+            var restorePath = Path.Combine(work, "restore");
+            var restored = await new Restorer(repository).RunAsync(site.Snapshot, new RestoreOptions { Target = restorePath }, new RestoreProgress(), ct);
+            var sitePath = Path.Combine(planDirectory, "site");
+            var differences = TreeComparer.Compare(sitePath, restorePath + sitePath);
+            Step($"restore     site: {restored.Files} files, {Size.Format(restored.Bytes)}; byte-for-byte comparison with the source: {(differences.Count == 0 ? "identical" : $"{differences.Count} differences")}", clock);
             foreach (var difference in differences)
             {
                 Console.Error.WriteLine($"lifeboat: differs: {difference}");
             }
-            var ok = report.IsClean && restored.Complete && differences.Count == 0 && first.Errors.Count == 0;
-            Console.WriteLine(ok ? "demo OK: the backup was restored and proven identical" : "demo FAILED");
+
+            var verified = await VerifyDatabaseAsync(repository, snapshots.Last(s => s.Snapshot.Component == "app-db").Snapshot, plan.Component("app-db"), work, ct);
+            Step($"verify      app-db restored, {verified}", clock);
+
+            var ok = first.Success && second.Success && statuses.All(s => s.RpoMet) && report.IsClean && restored.Complete && differences.Count == 0;
+            Console.WriteLine(ok ? "demo OK: the plan ran, every RPO target is met, and the backup was restored and proven identical" : "demo FAILED");
             return ok ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
+    }
+
+    // Restores the database stream and runs the plan's verification queries on it with sqlite3.
+    private static async Task<string> VerifyDatabaseAsync(Repository.Repository repository, Snapshots.Snapshot snapshot, PlanComponent component, string work,
+        CancellationToken cancellationToken)
+    {
+        var reader = new SnapshotFileReader(repository);
+        var node = await reader.FindAsync(snapshot, "app.db", cancellationToken);
+        var file = Path.Combine(work, "restored-app.db");
+        await reader.RestoreToFileAsync(node, file, overwrite: false, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+        foreach (var query in component.Verify.Queries)
+        {
+            await using var child = ChildProcess.Start("sqlite3", ["-readonly", file, query.Query]);
+            var output = (await new StreamReader(child.Stdout).ReadToEndAsync(cancellationToken)).Trim();
+            await child.EnsureSuccessAsync(cancellationToken);
+            if (output != query.Expect)
+            {
+                throw new InvalidOperationException($"verification of app-db failed: '{query.Query}' returned '{output}', expected '{query.Expect}'");
+            }
+        }
+        return $"{component.Verify.Queries.Count} verification queries returned their expected results";
+    }
+
+    private static string Describe(PlanRunReport report) => string.Join("; ", report.Runs.Select(r => r.Outcome == RunRecord.Success
+        ? $"{r.Component} snapshot {r.Snapshot![..8]} ({Size.Format(r.BytesRead)} read, {Size.Format(r.BytesStored)} stored)"
+        : $"{r.Component} {r.Outcome}: {r.Error}"));
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
+        {
+            var target = Path.Combine(to, entry.Name);
+            if (entry.LinkTarget is { } link)
+            {
+                File.CreateSymbolicLink(target, link);
+            }
+            else if (entry is DirectoryInfo)
+            {
+                CopyTree(entry.FullName, target);
+            }
+            else
+            {
+                File.Copy(entry.FullName, target);
+            }
+        }
     }
 
     private static void Step(string text, Stopwatch? clock = null)

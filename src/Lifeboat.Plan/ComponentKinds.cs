@@ -16,7 +16,13 @@ public sealed class ComponentKinds
 
     private readonly Dictionary<string, Func<ComponentSettingsReader, IComponentRunner>?> _kinds = new(StringComparer.Ordinal);
 
-    /// <summary>The kinds of this build.</summary>
+    /// <summary>
+    /// The kinds of this build. A source kind joins with one line (and a project reference), replacing its
+    /// <c>AddPlanned</c>, e.g.
+    /// <c>.AddSource("sqlite", s => new SqliteSource(s.Path("file")))</c> or
+    /// <c>.AddSource("redis", s => new RedisSource(RedisEndpoint.Parse(s.Text("url")) with { Password = s.OptionalSecretValue("password") }))</c>;
+    /// the settings a factory reads are the kind's keys, and any other key is reported as unknown.
+    /// </summary>
     public static ComponentKinds CreateDefault() => new ComponentKinds()
         .Add("files", FilesRunner.Create)
         .AddSource("command", s => new CommandSource(s.List("command"), s.OptionalText("stream") ?? "output", s.BaseDirectory))
@@ -54,18 +60,18 @@ public sealed class ComponentKinds
 
     /// <summary>Checks a component's settings for its kind; returns every error (empty when it can run).</summary>
     public IReadOnlyList<PlanError> Validate(ComponentSettings settings) =>
-        Build(settings).Errors;
+        Build(settings, validating: true).Errors;
 
     /// <summary>Builds the runner of a validated component; throws <see cref="InvalidOperationException"/> when it cannot.</summary>
     public IComponentRunner CreateRunner(PlanComponent component)
     {
-        var (runner, errors) = Build(component.Settings);
+        var (runner, errors) = Build(component.Settings, validating: false);
         return errors.Count == 0 && runner is not null
             ? runner
             : throw new InvalidOperationException($"component '{component.Name}' cannot run: {string.Join("; ", errors)}");
     }
 
-    private (IComponentRunner? Runner, IReadOnlyList<PlanError> Errors) Build(ComponentSettings settings)
+    private (IComponentRunner? Runner, IReadOnlyList<PlanError> Errors) Build(ComponentSettings settings, bool validating)
     {
         if (!_kinds.TryGetValue(settings.Kind, out var factory))
         {
@@ -76,8 +82,16 @@ public sealed class ComponentKinds
             return (null, [new PlanError(settings.Mark, $"kind '{settings.Kind}' of component '{settings.Component}' is not available in this build",
                 $"kinds this build can run: {string.Join(", ", _kinds.Where(k => k.Value is not null).Select(k => k.Key))}")]);
         }
-        var reader = new ComponentSettingsReader(settings, CommonKeys);
-        var runner = factory(reader);
-        return (runner, reader.Finish());
+        var reader = new ComponentSettingsReader(settings, CommonKeys, validating);
+        try
+        {
+            var runner = factory(reader);
+            return (runner, reader.Finish());
+        }
+        catch (Exception e) when (validating && e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            // A factory that parses a setting (a URL, a number) throws on a malformed one: that is a plan error.
+            return (null, [.. reader.Finish(), new PlanError(settings.Mark, $"component '{settings.Component}' (kind {settings.Kind}): {e.Message}")]);
+        }
     }
 }

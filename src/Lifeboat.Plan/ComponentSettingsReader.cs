@@ -5,7 +5,7 @@ namespace Lifeboat.Plan;
 /// recorded as an error (with line and column) and a harmless default is returned, so one pass finds every mistake;
 /// <see cref="Finish"/> then reports the keys the factory never read as unknown.
 /// </summary>
-public sealed class ComponentSettingsReader(ComponentSettings settings, IReadOnlyCollection<string> commonKeys)
+public sealed class ComponentSettingsReader(ComponentSettings settings, IReadOnlyCollection<string> commonKeys, bool validating = false)
 {
     private readonly HashSet<string> _read = [];
     private readonly List<PlanError> _errors = [];
@@ -65,6 +65,16 @@ public sealed class ComponentSettingsReader(ComponentSettings settings, IReadOnl
         var file = OptionalText(key + "-file");
         return variable is not null ? new PlanSecret(variable, null) : file is not null ? new PlanSecret(null, Resolve(file)) : null;
     }
+
+    /// <summary>
+    /// The value of an optional secret (<see cref="OptionalSecret"/>), read now; null when none is configured. While the
+    /// plan is only being validated the secret is not read (it may live on another host) and a placeholder is returned.
+    /// </summary>
+    public string? OptionalSecretValue(string key) =>
+        OptionalSecret(key) is { } secret ? validating ? "(not read while validating)" : secret.Read() : null;
+
+    /// <summary>Whether the plan is only being validated (nothing may be read or started).</summary>
+    public bool Validating => validating;
 
     /// <summary>Records an error about the value of <paramref name="key"/> (e.g. a malformed URL).</summary>
     public void Invalid(string key, string message, string? hint = null) =>

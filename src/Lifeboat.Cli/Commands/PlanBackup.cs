@@ -44,7 +44,7 @@ public static class PlanBackup
         {
             await Console.Error.WriteLineAsync($"lifeboat: {failed} of {report.Runs.Count} components failed; 'lifeboat status' shows each one's last failure");
         }
-        return report.Success ? ExitCodes.Success : ExitCodes.Failure;
+        return report.Success ? ExitCodes.Success : cancellationToken.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Failure;
     }
 
     private static string Describe(RunRecord run)

@@ -48,7 +48,7 @@ public static class PlanCommand
             }
             else
             {
-                Console.WriteLine($"plan {shown} is valid: {loaded.Repositories.Count} repositories, {loaded.Components.Count} components");
+                Console.WriteLine($"plan {shown} is valid: {Count(loaded.Repositories.Count, "repository", "repositories")}, {Count(loaded.Components.Count, "component", "components")}");
                 foreach (var c in loaded.Components)
                 {
                     var schedule = c.Schedule is { } s ? $"{s}, next {s.Next(DateTimeOffset.UtcNow).ToOffset(s.TimeZone.GetUtcOffset(DateTimeOffset.UtcNow)):yyyy-MM-dd HH:mm zzz}" : "no schedule";
@@ -61,6 +61,8 @@ public static class PlanCommand
         });
         return command;
     }
+
+    private static string Count(int n, string one, string many) => $"{n} {(n == 1 ? one : many)}";
 
     private static Command Init()
     {

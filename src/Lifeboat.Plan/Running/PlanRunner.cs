@@ -196,9 +196,11 @@ public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvid
         });
     }
 
-    private static async Task<int> ForgetAsync(OpenedRepository opened, PlanComponent component, CancellationToken cancellationToken)
+    // Only this host's snapshots of the component: another host running the same plan applies its own policy.
+    private async Task<int> ForgetAsync(OpenedRepository opened, PlanComponent component, CancellationToken cancellationToken)
     {
-        var snapshots = (await opened.Repository.LoadSnapshotsAsync(cancellationToken)).Where(s => s.Snapshot.Component == component.Name);
+        var snapshots = (await opened.Repository.LoadSnapshotsAsync(cancellationToken))
+            .Where(s => s.Snapshot.Component == component.Name && s.Snapshot.Host == plan.Host);
         var forgotten = 0;
         foreach (var decision in RetentionPlanner.Plan(snapshots, component.Retention!).Where(d => !d.Keep))
         {

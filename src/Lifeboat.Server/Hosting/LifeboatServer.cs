@@ -71,7 +71,7 @@ public sealed class LifeboatServer
         }
         catch (IOException e)
         {
-            throw new IOException($"cannot listen on {_options.Listen}: {e.Message}; pass another --listen address", e);
+            throw new IOException($"cannot listen on {_options.Listen}: {e.Message.TrimEnd('.')}; pass another --listen address", e);
         }
         var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _address.TrySetResult(new Uri(bound));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Lifeboat.Plan;
 using Lifeboat.Plan.Running;
 using Lifeboat.Runs;
@@ -8,12 +9,45 @@ namespace Lifeboat.Server.Plans;
 /// <summary>
 /// Runs one component for the daemon through the plan's <see cref="PlanRunner"/> (hooks, backup, retention, offsite
 /// copy, and a run record with trigger "schedule" stored in the repository), then reads the component's snapshot count
-/// and the new snapshot's size for the metrics.
+/// and the new snapshot's size for the metrics. Runs of components that share a repository (or its offsite repository)
+/// take turns: retention needs the repository's exclusive lock, which another component's backup would hold shared,
+/// so overlapping runs would fail each other.
 /// </summary>
 public sealed class PlanComponentRunner(BackupPlan plan, ComponentKinds kinds, TimeProvider clock) : Scheduling.IComponentRunner
 {
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public async Task<RunResult> RunAsync(string component, DateTimeOffset scheduledFor, CancellationToken cancellationToken)
+    {
+        var repository = plan.Repositories[plan.Component(component).Repository];
+        // Taken in name order, so two runs never wait for each other's second gate.
+        var gates = new SortedSet<string>(StringComparer.Ordinal) { repository.Name };
+        if (repository.Offsite is { } offsite)
+        {
+            gates.Add(offsite);
+        }
+        var held = new List<SemaphoreSlim>();
+        try
+        {
+            foreach (var name in gates)
+            {
+                var gate = _gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+                await gate.WaitAsync(cancellationToken);
+                held.Add(gate);
+            }
+            return await RunAloneAsync(component, repository, cancellationToken);
+        }
+        finally
+        {
+            foreach (var gate in held)
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    private async Task<RunResult> RunAloneAsync(string component, PlanRepository repository, CancellationToken cancellationToken)
     {
         var report = await new PlanRunner(plan, kinds, clock) { Trigger = "schedule" }.RunAsync([component], cancellationToken);
         var record = report.Runs.Single(r => r.Component == component);
@@ -27,7 +61,7 @@ public sealed class PlanComponentRunner(BackupPlan plan, ComponentKinds kinds, T
         {
             throw new InvalidOperationException($"the backup succeeded (snapshot {record.Snapshot?[..8]}) but {string.Join("; ", report.UnrecordedErrors)}");
         }
-        await using var opened = await OpenedRepository.OpenAsync(plan.Repositories[plan.Component(component).Repository], loadIndex: false, locking: null, "serve", cancellationToken);
+        await using var opened = await OpenedRepository.OpenAsync(repository, loadIndex: false, locking: null, "serve", cancellationToken);
         var snapshots = (await opened.Repository.LoadSnapshotsAsync(cancellationToken)).Where(s => s.Snapshot.Component == component).ToList();
         var size = snapshots.FirstOrDefault(s => s.Id.ToString() == record.Snapshot).Snapshot?.Summary?.TotalBytes ?? record.BytesRead;
         return new RunResult(record.BytesRead, record.BytesStored, size, snapshots.Count, record.Snapshot?[..8]);

@@ -57,6 +57,13 @@ public sealed class Checker(Repository.Repository repository)
 
         progress?.Report("checking snapshots");
         var (snapshotCount, damaged) = await CheckSnapshotsAsync(cancellationToken);
+        progress?.Report("checking run records");
+        var damagedRuns = new List<string>();
+        await new Runs.RunLog(repository).LoadAsync(cancellationToken, damagedRuns);
+        foreach (var run in damagedRuns)
+        {
+            _errors.Enqueue($"run record {run} (no backup data is affected; only that run's history is lost)");
+        }
         return new CheckReport
         {
             Errors = [.. _errors],

@@ -43,11 +43,13 @@ public sealed class PlanRunTests : IDisposable
     {
         TestData.Write(_temp["www/index.html"], TestData.Text(50_000, 1));
         TestData.Write(_temp["www/img/logo.bin"], TestData.Random(300_000, 2));
+        TestData.Write(_temp["www/cache/page.html"], TestData.Text(1_000, 4));
         TestData.Write(_temp["app.sql"], TestData.Text(200_000, 3));
         var plan = WritePlan("""
               site:
                 kind: files
                 paths: [./www]
+                excludes: [./www/cache]
                 depends-on: [dump]
               dump:
                 kind: command
@@ -76,7 +78,9 @@ public sealed class PlanRunTests : IDisposable
             .Single(s => s.GetProperty("snapshot").GetProperty("component").GetString() == "site").GetProperty("id").GetString()!;
         var restoreSite = await CliRunner.RunAsync(env, "restore", siteId, "--target", _temp["restored"]);
         Assert.True(restoreSite.ExitCode == 0, restoreSite.Stderr);
-        Assert.Empty(Lifeboat.Cli.Commands.TreeComparer.Compare(_temp["www"], _temp["restored"] + _temp["www"]));
+        Assert.False(Directory.Exists(_temp["restored"] + _temp["www/cache"]), "the excluded folder was backed up");
+        Assert.Empty(Lifeboat.Cli.Commands.TreeComparer.Compare(_temp["www/img"], _temp["restored"] + _temp["www/img"]));
+        Assert.Empty(Lifeboat.Cli.Commands.TreeComparer.Compare(_temp["www/index.html"], _temp["restored"] + _temp["www/index.html"]));
 
         var records = await RunRecordsAsync(_temp["repo"], Password);
         Assert.Equal(["dump", "site"], records.Select(r => r.Component).Order());
@@ -261,5 +265,31 @@ public sealed class PlanRunTests : IDisposable
         var backup = await RunAsync("backup", "--plan", plan);
         Assert.Equal(2, backup.ExitCode);
         Assert.False(Directory.Exists(_temp["repo"]));
+    }
+
+    [Fact]
+    public async Task A_flipped_bit_in_a_run_record_is_found_by_check_and_status_skips_only_that_record()
+    {
+        TestData.Write(_temp["www/a.txt"], TestData.Text(5_000, 1));
+        var plan = WritePlan("""
+              one: { kind: files, paths: [./www], rpo: 1h }
+              two: { kind: files, paths: [./www], rpo: 1h }
+            """);
+        Assert.Equal(0, (await RunAsync("plan", "init", "--plan", plan)).ExitCode);
+        Assert.Equal(0, (await RunAsync("backup", "--plan", plan)).ExitCode);
+        var record = Directory.GetFiles(_temp["repo/runs"]).Order(StringComparer.Ordinal).First();
+        var bytes = File.ReadAllBytes(record);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(record, bytes);
+
+        var env = new Dictionary<string, string?> { ["LIFEBOAT_REPOSITORY"] = _temp["repo"], ["LIFEBOAT_PASSWORD"] = Password };
+        var check = await CliRunner.RunAsync(env, "check");
+        Assert.Equal(Lifeboat.Cli.ExitCodes.Damaged, check.ExitCode);
+        Assert.Contains($"run record runs/{Path.GetFileName(record)}", check.Stdout + check.Stderr, StringComparison.Ordinal);
+
+        var status = await RunAsync("status", "--plan", plan, "--json");
+        Assert.True(status.ExitCode == 0, status.Stdout + status.Stderr);
+        Assert.Contains("skipped damaged data", status.Stderr, StringComparison.Ordinal);
+        Assert.Single(await RunRecordsAsync(_temp["repo"], Password));
     }
 }

@@ -300,4 +300,29 @@ public sealed class PlanValidationTests : IDisposable
         Assert.Equal(["6:38 'password:' writes a secret into the plan, which is refused", "6:57 'token:' writes a secret into the plan, which is refused"],
             errors.Select(e => $"{At(e)} {e.Message}"));
     }
+
+    [Fact]
+    public void A_kind_registered_with_one_line_is_validated_by_its_factory_and_reads_secrets_only_when_it_runs()
+    {
+        string? password = null;
+        var kinds = ComponentKinds.CreateDefault().AddSource("thing", s =>
+        {
+            var url = new Uri(s.Text("url"));
+            password = s.OptionalSecretValue("password");
+            return new Lifeboat.Sources.CommandSource(["echo", url.Host], "out");
+        });
+        var text = Repositories + """
+            components:
+              good: { kind: thing, url: "http://example.org", password-env: LIFEBOAT_TEST_UNSET_VARIABLE }
+              bad: { kind: thing, url: "not a url" }
+            """;
+        var (_, errors) = PlanLoader.Parse(text, _temp["lifeboat.yaml"], kinds);
+        Assert.Equal("7:3 component 'bad' (kind thing): Invalid URI: The format of the URI could not be determined.", $"{At(errors.Single())} {errors.Single().Message}");
+        Assert.Equal("(not read while validating)", password);
+
+        var (plan, none) = PlanLoader.Parse(text.Replace("  bad: { kind: thing, url: \"not a url\" }", "", StringComparison.Ordinal), _temp["lifeboat.yaml"], kinds);
+        Assert.Empty(none);
+        var e = Assert.Throws<InvalidOperationException>(() => kinds.CreateRunner(plan!.Component("good")));
+        Assert.Contains("LIFEBOAT_TEST_UNSET_VARIABLE", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -22,9 +22,12 @@ public static class ServeCommand
         DefaultValueFactory = _ => "127.0.0.1:9187",
     };
 
+    /// <summary>Whitespace-separated webhook URLs, added to those given with --webhook.</summary>
+    public const string WebhookVariable = "LIFEBOAT_WEBHOOK_URLS";
+
     private static readonly Option<string[]> Webhooks = new("--webhook")
     {
-        Description = "POST a Slack-compatible JSON message to this URL on failure, RPO breach and recovery (repeatable)",
+        Description = $"POST a Slack-compatible JSON message to this URL on failure, RPO breach and recovery (repeatable; also ${WebhookVariable})",
     };
 
     private static readonly Option<string> CatchUp = new("--catch-up")
@@ -74,7 +77,10 @@ public static class ServeCommand
         var options = new ServerOptions
         {
             Listen = ServerOptions.ParseListen(parse.GetValue(Listen)!),
-            Webhooks = [.. (parse.GetValue(Webhooks) ?? []).Select(ParseUrl)],
+            // A Slack webhook URL is a secret: the variable keeps it out of the process list and shell history.
+            Webhooks = [.. (parse.GetValue(Webhooks) ?? [])
+                .Concat((Environment.GetEnvironmentVariable(WebhookVariable) ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+                .Select(ParseUrl)],
             ShutdownGrace = Duration(parse.GetValue(Grace)!, "--shutdown-grace", allowZero: true),
         };
         var catchUp = parse.GetValue(CatchUp) switch
@@ -135,7 +141,7 @@ public static class ServeCommand
     private static Uri ParseUrl(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
             ? url
-            : throw new UsageException($"--webhook '{text}' is not an http(s) URL");
+            : throw new UsageException($"webhook '{text}' (from --webhook or ${WebhookVariable}) is not an http(s) URL");
 
     private static TimeSpan Duration(string text, string option, bool allowZero)
     {

@@ -250,7 +250,7 @@ public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvid
     private static string Describe(Exception e, CancellationToken cancellationToken) => e switch
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested => "interrupted; nothing was committed by the unfinished step",
-        OperationCanceledException => "the repository lock was lost, so the backup stopped; nothing half-done was committed",
+        OperationCanceledException => $"stopped because the repository lock was lost or a request timed out ({e.Message}); nothing half-done was committed",
         _ => e.Message,
     };
 }

@@ -12,6 +12,7 @@ namespace Lifeboat.Storage.S3.Buckets;
 /// </summary>
 internal sealed class BucketConnection : IDisposable
 {
+    /// <summary>Sets up the client; nothing is sent until the first request.</summary>
     public BucketConnection(S3Location location, S3BlobStoreOptions options)
     {
         options.Validate();
@@ -21,9 +22,16 @@ internal sealed class BucketConnection : IDisposable
         Client = S3Clients.Create(location, options);
     }
 
+    /// <summary>The bucket and prefix.</summary>
     public S3Location Location { get; }
+
+    /// <summary>Retry budget, timeouts, credentials, multipart sizes.</summary>
     public S3BlobStoreOptions Options { get; }
+
+    /// <summary>Runs requests with the retry budget.</summary>
     public S3RequestRunner Runner { get; }
+
+    /// <summary>The SDK client, for requests this class does not wrap; run them through <see cref="Runner"/>.</summary>
     public AmazonS3Client Client { get; }
 
     /// <summary>The key prefix that selects the location's objects: "" or "prefix/".</summary>
@@ -79,5 +87,6 @@ internal sealed class BucketConnection : IDisposable
     /// <summary>The ETag as the manifest records it: without quotes, lower case.</summary>
     public static string Unquote(string? etag) => (etag ?? "").Trim('"').ToLowerInvariant();
 
+    /// <summary>Releases the HTTP connections.</summary>
     public void Dispose() => Client.Dispose();
 }

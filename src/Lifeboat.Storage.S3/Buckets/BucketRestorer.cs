@@ -37,6 +37,11 @@ public sealed class BucketRestorer(Repository.Repository repository)
         foreach (var entry in objects)
         {
             var key = bucket.KeyPrefix + RelativeKey(entry.Key, prefix);
+            if (key.Length == 0)
+            {
+                // The folder marker "PREFIX/" restored to a bucket's root would have an empty key: there is nothing to write.
+                continue;
+            }
             if (existing.TryGetValue(key, out var there))
             {
                 if (there.Size == entry.Size && there.ETag == entry.ETag)

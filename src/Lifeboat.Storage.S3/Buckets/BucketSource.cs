@@ -1,5 +1,7 @@
 using System.Globalization;
 using Amazon.S3.Model;
+using Lifeboat.Crypto;
+using Lifeboat.Snapshots;
 using Lifeboat.Sources;
 
 namespace Lifeboat.Storage.S3.Buckets;
@@ -40,8 +42,7 @@ public sealed class BucketSource(S3Location location, S3BlobStoreOptions? option
         (_downloaded, _downloadedBytes, _reused) = (0, 0, 0);
         using var bucket = new BucketConnection(location, options ?? S3BlobStoreOptions.Default);
         var parent = await sink.FindParentAsync(cancellationToken);
-        var previous = parent is null ? new Dictionary<string, BucketObject>()
-            : (await BucketManifest.ReadAsync(parent.Files, parent.Snapshot, cancellationToken)).ToDictionary(o => o.Key, StringComparer.Ordinal);
+        var previous = parent is null ? [] : await ReadParentAsync(parent, cancellationToken);
         var paths = new BucketPaths();
         var objects = new List<BucketObject>();
         var window = new Queue<(string Key, string Path, ObjectDownload Download)>();
@@ -99,14 +100,39 @@ public sealed class BucketSource(S3Location location, S3BlobStoreOptions? option
         };
     }
 
+    // A damaged parent only costs downloads: every object is then fetched again.
+    private static async Task<Dictionary<string, BucketObject>> ReadParentAsync(ParentSnapshot parent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await BucketManifest.ReadAsync(parent.Files, parent.Snapshot, cancellationToken)).ToDictionary(o => o.Key, StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is CorruptObjectException or ArgumentException)
+        {
+            return [];
+        }
+    }
+
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The object's entry when its parent content could be reused, else null (it must be downloaded).</summary>
     private static async Task<BucketObject?> TryReuseAsync(StreamSink sink, BucketConnection bucket, ParentSnapshot parent, BucketObject before,
         S3Object listed, string path, CancellationToken cancellationToken)
     {
-        if (before.Size != listed.Size || before.ETag != BucketConnection.Unquote(listed.ETag)
-            || await parent.Files.FindPathAsync(parent.Snapshot, before.Path, cancellationToken) is not { Size: var size } node || size != before.Size)
+        if (before.Size != listed.Size || before.ETag != BucketConnection.Unquote(listed.ETag))
+        {
+            return null;
+        }
+        TreeNode? node;
+        try
+        {
+            node = await parent.Files.FindPathAsync(parent.Snapshot, before.Path, cancellationToken);
+        }
+        catch (CorruptObjectException)
+        {
+            return null;
+        }
+        if (node is null || node.Size != before.Size)
         {
             return null;
         }

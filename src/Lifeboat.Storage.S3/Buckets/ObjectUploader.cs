@@ -128,15 +128,28 @@ internal sealed class ObjectUploader(BucketConnection bucket, SnapshotFileReader
             await produce;
             var md5Hex = Convert.ToHexStringLower(whole.GetHashAndReset());
             CheckRecorded(entry, md5Hex);
-            var final = await bucket.Runner.RunAsync($"COMPLETE {key}", null, async (_, ct) =>
+            var multipart = $"{Convert.ToHexStringLower(MD5.HashData([.. partHashes]))}-{parts.Count}";
+            var final = await bucket.Runner.RunAsync($"COMPLETE {key}", null, async (attempt, ct) =>
             {
-                var response = await bucket.Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                try
                 {
-                    BucketName = bucket.Location.Bucket, Key = key, UploadId = uploadId, PartETags = parts,
-                }, ct);
-                return BucketObject.IsKms(response.ServerSideEncryptionMethod?.Value) ? null : response.ETag;
+                    var response = await bucket.Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                    {
+                        BucketName = bucket.Location.Bucket, Key = key, UploadId = uploadId, PartETags = parts,
+                    }, ct);
+                    return BucketObject.IsKms(response.ServerSideEncryptionMethod?.Value) ? null : response.ETag;
+                }
+                catch (AmazonS3Exception) when (attempt > 1)
+                {
+                    // An earlier attempt may have completed the upload and its answer been lost; the upload ID is gone then.
+                    if (await CompletedAsync(key, entry.Size, md5Hex, multipart, ct) is { } etag)
+                    {
+                        return etag;
+                    }
+                    throw;
+                }
             }, cancellationToken);
-            await CheckStoredAsync(key, final, md5Hex, $"{Convert.ToHexStringLower(MD5.HashData([.. partHashes]))}-{parts.Count}", cancellationToken);
+            await CheckStoredAsync(key, final, md5Hex, multipart, cancellationToken);
         }
         catch
         {
@@ -161,6 +174,14 @@ internal sealed class ObjectUploader(BucketConnection bucket, SnapshotFileReader
             }
             throw;
         }
+    }
+
+    /// <summary>The ETag of <paramref name="key"/> when it holds what this upload sent, else null.</summary>
+    private async Task<string?> CompletedAsync(string key, long size, string md5Hex, string multipart, CancellationToken cancellationToken)
+    {
+        var there = await bucket.HeadAsync(key, cancellationToken);
+        var etag = BucketConnection.Unquote(there?.ETag);
+        return there is not null && there.ContentLength == size && (etag == md5Hex || etag == multipart) ? there.ETag : null;
     }
 
     private async Task ProduceAsync(TreeNode node, PipeWriter writer, CancellationToken cancellationToken)

@@ -58,7 +58,7 @@ public sealed class BucketBackupTests(S3rverFixture server) : IDisposable
         return (source, result);
     }
 
-    private static void AssertSameObjects(SortedDictionary<string, TestBucket.StoredObject> expected, SortedDictionary<string, TestBucket.StoredObject> actual)
+    private static void AssertSameObjects(SortedDictionary<string, StoredObject> expected, SortedDictionary<string, StoredObject> actual)
     {
         Assert.Equal(expected.Keys, actual.Keys);
         foreach (var (key, want) in expected)

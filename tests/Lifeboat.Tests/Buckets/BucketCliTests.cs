@@ -60,4 +60,27 @@ public sealed class BucketCliTests(S3rverFixture server) : IDisposable
         Assert.Contains("does not exist", missing.Stderr);
         Assert.Equal(1, System.Text.Json.JsonDocument.Parse(snapshots.Stdout).RootElement.GetArrayLength());
     }
+
+    [Fact]
+    public async Task Refused_credentials_and_a_malformed_location_fail_clearly_and_record_nothing()
+    {
+        using var source = await TestBucket.CreateAsync(server, "src");
+        await source.PutAsync("one.txt", TestData.Text(100, 1));
+        var env = Environment();
+        Assert.Equal(0, (await CliRunner.RunAsync(env, "init")).ExitCode);
+        env["AWS_ACCESS_KEY_ID"] = "NOT-A-KNOWN-KEY";
+
+        var refused = await CliRunner.RunAsync(env, "backup", "bucket", source.Location());
+        var malformed = await CliRunner.RunAsync(env, "backup", "bucket", "s3:http://127.0.0.1:1/");
+        var neither = await CliRunner.RunAsync(env, "restore", "bucket", "latest");
+        var snapshots = await CliRunner.RunAsync(env, "snapshots", "--json");
+
+        Assert.Equal(ExitCodes.Failure, refused.ExitCode);
+        Assert.Contains("S3 refused", refused.Stderr);
+        Assert.Contains("AWS_ACCESS_KEY_ID", refused.Stderr);
+        Assert.Equal(ExitCodes.Usage, malformed.ExitCode);
+        Assert.Contains("not a valid S3 location", malformed.Stderr);
+        Assert.Equal(ExitCodes.Usage, neither.ExitCode);
+        Assert.Equal(0, System.Text.Json.JsonDocument.Parse(snapshots.Stdout).RootElement.GetArrayLength());
+    }
 }

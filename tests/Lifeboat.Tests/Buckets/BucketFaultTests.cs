@@ -104,4 +104,27 @@ public sealed class BucketFaultTests(S3rverFixture server)
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_multipart_upload_completed_but_answered_with_an_error_is_recognized_as_done()
+    {
+        using var source = await TestBucket.CreateAsync(server, "src");
+        var large = TestData.Random(12 * 1024 * 1024, 9);
+        await source.PutAsync("x/large.bin", large, "application/x-test");
+        using var target = await TestBucket.CreateAsync(server, "dst");
+        var repository = await TestRepository.InitAsync(new MemoryBlobStore());
+        var result = await new SourceArchiver(repository, TimeProvider.System).RunAsync(
+            new BucketSource(source.Parse("x"), S3rverFixture.FastRetries), new SourceBackupOptions { Component = "large" },
+            new BackupProgress(), CancellationToken.None);
+        await using var proxy = new S3FaultProxy(server.Endpoint, seed: 11) { LoseNextCompletions = 1 };
+
+        await new BucketRestorer(repository).ToBucketAsync(result.Snapshot, S3Location.Parse(Through(proxy, target)),
+            new BucketRestoreOptions { S3 = S3rverFixture.FastRetries with { MultipartThreshold = 6 * 1024 * 1024, PartSize = 5 * 1024 * 1024 } },
+            CancellationToken.None);
+
+        Assert.Equal(0, proxy.LoseNextCompletions);
+        var restored = await target.ReadAllAsync();
+        Assert.Equal(large, restored["large.bin"].Content);
+        Assert.Equal("application/x-test", restored["large.bin"].ContentType);
+    }
 }

@@ -85,6 +85,4 @@ internal sealed class TestBucket : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
-
-    public sealed record StoredObject(byte[] Content, string? ContentType, SortedDictionary<string, string> Metadata, string? CacheControl);
 }

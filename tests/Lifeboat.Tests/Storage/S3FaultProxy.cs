@@ -51,6 +51,9 @@ public sealed class S3FaultProxy : IAsyncDisposable
     /// <summary>How many of the next object GETs (bodies over 1 KiB) have one byte of their body flipped on the way.</summary>
     public int CorruptNextGetBodies { get; set; }
 
+    /// <summary>How many of the next multipart completions (POST ?uploadId=) reach the server but are answered 500.</summary>
+    public int LoseNextCompletions { get; set; }
+
     /// <summary>When set, requests are never answered.</summary>
     public bool Stall { get; set; }
 
@@ -194,6 +197,17 @@ public sealed class S3FaultProxy : IAsyncDisposable
         await upstreamStream.WriteAsync(Encoding.ASCII.GetBytes(forwarded.ToString()), ct);
         await upstreamStream.WriteAsync(body, ct);
 
+        if (method == "POST" && requestLine[1].Contains("uploadId=", StringComparison.Ordinal))
+        {
+            lock (_gate)
+            {
+                if (LoseNextCompletions > 0)
+                {
+                    LoseNextCompletions--;
+                    fault = 3;
+                }
+            }
+        }
         if (fault == 3)
         {
             // The server did the work; the client only sees an error.

@@ -5,18 +5,23 @@ using static Lifeboat.Tests.Sqlite.SqliteTestDatabase;
 
 namespace Lifeboat.Tests.Sqlite;
 
-/// <summary>Backups of a live WAL-mode database while other threads commit, and restores over a crashed writer's WAL.</summary>
+/// <summary>
+/// Backups of a live database (WAL and rollback-journal mode) while other threads commit, and restores over a crashed
+/// writer's WAL.
+/// </summary>
 public sealed class SqliteConcurrentBackupTests
 {
     private const int Writers = 3;
 
-    [Fact]
-    public async Task A_backup_under_three_concurrent_writers_is_one_consistent_point_in_time()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_backup_under_three_concurrent_writers_is_one_consistent_point_in_time(bool wal)
     {
         var (temp, environment) = await RepositoryAsync();
         using var _ = temp;
         var live = temp["live.db"];
-        using (var setup = Open(live, wal: true))
+        using (var setup = Open(live, wal))
         {
             // Every transaction appends the writer's next sequence number to 'counter' and moves one unit between
             // two accounts: a consistent copy has contiguous sequences per writer and a constant total.
@@ -32,7 +37,7 @@ public sealed class SqliteConcurrentBackupTests
 
         using var stop = new CancellationTokenSource();
         var committed = new long[Writers];
-        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() => Write(live, w, committed, stop.Token))).ToArray();
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() => Write(live, wal, w, committed, stop.Token))).ToArray();
         await WaitUntilAsync(() => committed.All(c => c >= 20));
         var before = committed.Sum();
 
@@ -62,9 +67,9 @@ public sealed class SqliteConcurrentBackupTests
         Assert.InRange(total, before, committed.Sum());
     }
 
-    private static void Write(string path, int writer, long[] committed, CancellationToken stop)
+    private static void Write(string path, bool wal, int writer, long[] committed, CancellationToken stop)
     {
-        using var connection = Open(path, wal: true);
+        using var connection = Open(path, wal);
         var random = new Random(writer);
         for (long seq = 1; !stop.IsCancellationRequested; seq++)
         {

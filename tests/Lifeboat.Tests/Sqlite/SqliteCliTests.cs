@@ -68,7 +68,7 @@ public sealed class SqliteCliTests
     }
 
     [Fact]
-    public async Task A_failing_verify_query_exits_1_and_leaves_the_live_file_untouched()
+    public async Task A_failing_or_writing_verify_query_exits_1_and_leaves_the_live_file_untouched()
     {
         var (temp, environment) = await RepositoryAsync();
         using var _ = temp;
@@ -82,9 +82,12 @@ public sealed class SqliteCliTests
         var before = File.ReadAllBytes(live);
 
         var restore = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--target", live, "--verify-query", "SELECT count(*) FROM users=199");
+        var writing = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--target", live, "--verify-query", "DELETE FROM users RETURNING 1=1");
 
         Assert.Equal(1, restore.ExitCode);
         Assert.Contains("returned '200', expected '199'", restore.Stderr);
+        Assert.Equal(1, writing.ExitCode);
+        Assert.Contains("readonly", writing.Stderr);
         Assert.Equal(before, File.ReadAllBytes(live));
         Assert.Equal(["app.db"], Directory.GetFiles(temp.Path).Select(Path.GetFileName));
     }

@@ -18,5 +18,5 @@ public static class PlanOption
         ?? throw new UsageException($"no plan: pass --plan FILE, set {PlanLoader.PlanVariable}, or run in a directory holding {PlanLoader.DefaultFileName} (examples/quickstart has one to copy)");
 
     /// <summary>Loads and validates the plan; invalid plans throw <see cref="PlanInvalidException"/> (exit code 2).</summary>
-    public static BackupPlan Load(ParseResult parse, Option<string?> option) => PlanLoader.Load(Locate(parse, option), ComponentKinds.CreateDefault());
+    public static BackupPlan Load(ParseResult parse, Option<string?> option) => PlanLoader.Load(Locate(parse, option), PlanKinds.Create());
 }

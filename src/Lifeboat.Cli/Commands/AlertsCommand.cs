@@ -40,7 +40,7 @@ public static class AlertsCommand
                 throw new UsageException($"--failure-window '{parse.GetValue(failureWindow)}' is not a duration such as 1h or 30m");
             }
             var file = PlanOption.Locate(parse, plan);
-            var loaded = PlanLoader.Load(file, ComponentKinds.CreateDefault());
+            var loaded = PlanLoader.Load(file, PlanKinds.Create());
             var components = loaded.Components.Where(c => c.Schedule is not null).Select(c => (c.Name, c.Rpo)).ToList();
             if (components.Count == 0)
             {

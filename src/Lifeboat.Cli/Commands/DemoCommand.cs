@@ -6,7 +6,7 @@ using Lifeboat.Plan.Running;
 using Lifeboat.Plan.Status;
 using Lifeboat.Restore;
 using Lifeboat.Runs;
-using Lifeboat.Sources;
+using Lifeboat.Sources.Sqlite;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Cli.Commands;
@@ -16,7 +16,7 @@ namespace Lifeboat.Cli.Commands;
 /// the plan, create its repository, back up its components twice (the second run shows change detection), show the
 /// status against the RPO targets, check every byte, then restore the folder and compare it with the source byte for
 /// byte and run the plan's verification query on the restored database. Needs no server and no password (a fixed demo
-/// password is used); needs the sqlite3 program for the database component.
+/// password is used).
 /// </summary>
 public static class DemoCommand
 {
@@ -55,13 +55,13 @@ public static class DemoCommand
             var planFile = Path.Combine(planDirectory, PlanLoader.DefaultFileName);
             Step($"plan        {planFile} (copy of examples/quickstart; site = {from})");
 
-            var plan = PlanLoader.Load(planFile, ComponentKinds.CreateDefault());
+            var plan = PlanLoader.Load(planFile, PlanKinds.Create());
             Step($"validate    {plan.Components.Count} components valid: {string.Join(", ", plan.Components.Select(c => $"{c.Name} ({c.Kind}, RPO {PlanDuration.Format(c.Rpo ?? TimeSpan.Zero)})"))}", clock);
 
             await PlanInitializer.InitAsync(plan, ct);
             Step($"init        repository at {plan.Repositories["local"].Location} (AES-256-GCM, zstd, PBKDF2 {Crypto.KeyFile.MinimumIterations:N0} rounds)", clock);
 
-            var runner = new PlanRunner(plan, ComponentKinds.CreateDefault(), TimeProvider.System);
+            var runner = new PlanRunner(plan, PlanKinds.Create(), TimeProvider.System);
             var first = await runner.RunAsync([], ct);
             Step($"backup      {Describe(first)}", clock);
             var second = await runner.RunAsync([], ct);
@@ -98,25 +98,18 @@ public static class DemoCommand
         return command;
     }
 
-    // Restores the database stream and runs the plan's verification queries on it with sqlite3.
+    // Restores the database stream, then checks its integrity, the row counts the backup recorded and the plan's
+    // verification queries.
     private static async Task<string> VerifyDatabaseAsync(Repository.Repository repository, Snapshots.Snapshot snapshot, PlanComponent component, string work,
         CancellationToken cancellationToken)
     {
         var reader = new SnapshotFileReader(repository);
-        var node = await reader.FindAsync(snapshot, "app.db", cancellationToken);
+        var node = await reader.FindAsync(snapshot, SqliteSource.StreamName("app.db"), cancellationToken);
         var file = Path.Combine(work, "restored-app.db");
         await reader.RestoreToFileAsync(node, file, overwrite: false, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
-        foreach (var query in component.Verify.Queries)
-        {
-            await using var child = ChildProcess.Start("sqlite3", ["-readonly", file, query.Query]);
-            var output = (await new StreamReader(child.Stdout).ReadToEndAsync(cancellationToken)).Trim();
-            await child.EnsureSuccessAsync(cancellationToken);
-            if (output != query.Expect)
-            {
-                throw new InvalidOperationException($"verification of app-db failed: '{query.Query}' returned '{output}', expected '{query.Expect}'");
-            }
-        }
-        return $"{component.Verify.Queries.Count} verification queries returned their expected results";
+        var queries = component.Verify.Queries.Select(q => new SqliteVerifyQuery(q.Query, q.Expect)).ToList();
+        var result = SqliteVerifier.Verify(new SqliteDatabaseFile(file), snapshot.Source, queries, TimeSpan.FromSeconds(5));
+        return $"integrity ok, {result.TablesCompared} row counts match the backup, {result.QueriesPassed} verification queries returned their expected results";
     }
 
     private static string Describe(PlanRunReport report) => string.Join("; ", report.Runs.Select(r => r.Outcome == RunRecord.Success

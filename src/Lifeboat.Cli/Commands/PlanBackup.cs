@@ -22,7 +22,7 @@ public static class PlanBackup
         {
             plan.Component(name);
         }
-        var report = await new PlanRunner(plan, ComponentKinds.CreateDefault(), TimeProvider.System) { Parallelism = parallel }
+        var report = await new PlanRunner(plan, PlanKinds.Create(), TimeProvider.System) { Parallelism = parallel }
             .RunAsync(components, cancellationToken);
         if (context.Json)
         {

@@ -23,7 +23,7 @@ public static class PlanCommand
             {
                 throw new UsageException($"the plan file {file} does not exist; copy one from examples/ or pass --plan FILE");
             }
-            var (loaded, errors) = PlanLoader.Parse(File.ReadAllText(file), file, ComponentKinds.CreateDefault());
+            var (loaded, errors) = PlanLoader.Parse(File.ReadAllText(file), file, PlanKinds.Create());
             var shown = Path.GetRelativePath(Environment.CurrentDirectory, file);
             if (context.Json)
             {

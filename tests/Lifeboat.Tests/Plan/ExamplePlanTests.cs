@@ -24,7 +24,7 @@ public sealed class ExamplePlanTests
     public void The_example_plan_is_valid_apart_from_kinds_missing_from_this_build(string name)
     {
         var file = Path.Combine(Examples(), name, PlanLoader.DefaultFileName);
-        var (plan, errors) = PlanLoader.Parse(File.ReadAllText(file), file, ComponentKinds.CreateDefault());
+        var (plan, errors) = PlanLoader.Parse(File.ReadAllText(file), file, Lifeboat.Cli.PlanKinds.Create());
         Assert.All(errors, e => Assert.Contains("is not available in this build", e.Message, StringComparison.Ordinal));
         Assert.True(plan is not null || errors.Count > 0);
     }
@@ -37,7 +37,7 @@ public sealed class ExamplePlanTests
     public void The_quickstart_plan_runs_in_this_build()
     {
         var file = Path.Combine(Examples(), "quickstart", PlanLoader.DefaultFileName);
-        var plan = PlanLoader.Load(file, ComponentKinds.CreateDefault());
+        var plan = PlanLoader.Load(file, Lifeboat.Cli.PlanKinds.Create());
         Assert.Equal(["app-db", "site"], plan.Components.Select(c => c.Name));
     }
 }

@@ -98,7 +98,7 @@ public static class ServeCommand
         var retry = new RetryPolicy { MaxAttempts = attempts, InitialDelay = delay, MaxDelay = delay * 32 };
 
         var file = PlanOption.Locate(parse, PlanFile);
-        var kinds = ComponentKinds.CreateDefault();
+        var kinds = PlanKinds.Create();
         var plan = PlanLoader.Load(file, kinds);
         var components = PlanScheduling.Components(plan, catchUp, retry);
         if (components.Count == 0)

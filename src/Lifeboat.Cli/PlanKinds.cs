@@ -1,0 +1,33 @@
+using Lifeboat.Plan;
+using Lifeboat.Sources.Postgres.Logical;
+using Lifeboat.Sources.Redis;
+using Lifeboat.Sources.Sqlite;
+using Lifeboat.Storage.S3;
+using Lifeboat.Storage.S3.Buckets;
+
+namespace Lifeboat.Cli;
+
+/// <summary>
+/// The component kinds the CLI and the daemon run: the plan's own (files, command) plus every source this build
+/// ships. Composed here, where every source assembly is referenced, so the plan library needs none of them.
+/// </summary>
+public static class PlanKinds
+{
+    /// <summary>Every kind of this build, keyed as the plan names them.</summary>
+    public static ComponentKinds Create() => ComponentKinds.CreateDefault()
+        .AddSource("sqlite", s => new SqliteSource(s.Path("file")))
+        .AddSource("redis", s =>
+        {
+            var endpoint = RedisEndpoint.Parse(s.Text("url"));
+            return new RedisSource(s.OptionalSecretValue("password") is { } password ? endpoint with { Password = password } : endpoint);
+        })
+        .AddSource("postgres", s =>
+        {
+            var connection = PostgresConnection.Parse(s.Text("url"), passwordFile: null);
+            return new PostgresDumpSource(new PostgresDumpOptions
+            {
+                Connection = s.OptionalSecretValue("password") is { } password ? connection.WithPassword(password) : connection,
+            });
+        })
+        .AddSource("bucket", s => new BucketSource(S3Location.Parse(s.Text("url"))));
+}

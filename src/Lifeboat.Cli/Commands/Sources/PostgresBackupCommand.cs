@@ -5,7 +5,8 @@ namespace Lifeboat.Cli.Commands.Sources;
 
 /// <summary>
 /// <c>lifeboat backup postgres --connection URL [--pg-password-file F] [--no-globals]</c>: a logical backup of one
-/// database (pg_dump in an exported snapshot, streamed into the repository) plus its server's roles and tablespaces.
+/// database (pg_dump in an exported snapshot, streamed into the repository) plus its server's roles and tablespaces;
+/// with <c>--physical</c>, a base backup of the whole cluster instead (<see cref="PostgresPhysicalBackupCommand"/>).
 /// </summary>
 public static class PostgresBackupCommand
 {
@@ -32,11 +33,15 @@ public static class PostgresBackupCommand
         var pgDumpAll = new Option<string?>("--pg-dumpall") { Description = "The pg_dumpall program to run (default: the installed one of the server's major version)" };
         var command = new Command("postgres", "Back up a PostgreSQL database: pg_dump in one consistent snapshot, streamed into the repository, with row counts for verification")
         {
-            connection, passwordFile, noGlobals, pgDump, pgDumpAll,
+            connection, passwordFile, noGlobals, pgDump, pgDumpAll, PostgresPhysicalBackupCommand.Physical,
         };
         SourceBackup.AddCommonOptions(command);
         command.SetBody((context, ct) =>
         {
+            if (context.Parse.GetValue(PostgresPhysicalBackupCommand.Physical))
+            {
+                return PostgresPhysicalBackupCommand.RunPhysicalAsync(context, context.Parse.GetValue(connection)!, ct);
+            }
             var source = new PostgresDumpSource(new PostgresDumpOptions
             {
                 Connection = PostgresConnection.Parse(context.Parse.GetValue(connection)!, context.Parse.GetValue(passwordFile)),

@@ -9,33 +9,13 @@ namespace Lifeboat.Cli.Commands.Sources;
 /// </summary>
 public static class PostgresPhysicalBackupCommand
 {
-    /// <summary>--connection.</summary>
-    public static readonly Option<string> Connection = new("--connection", "-c")
-    {
-        Description = "Server to back up: postgresql://user[:password]@host[:port][/database] (password also from PGPASSWORD)",
-        Required = true,
-    };
+    /// <summary>--physical, an option of <c>lifeboat backup postgres</c> (see <see cref="PostgresBackupCommand"/>).</summary>
+    public static readonly Option<bool> Physical = new("--physical") { Description = "A physical base backup (pg_basebackup) for point-in-time recovery with the WAL archive, instead of pg_dump" };
 
-    /// <summary>--physical.</summary>
-    public static readonly Option<bool> Physical = new("--physical") { Description = "A physical base backup (pg_basebackup) for point-in-time recovery with the WAL archive" };
-
-    /// <summary>Builds the subcommand.</summary>
-    public static Command Create()
+    /// <summary>Runs a physical base backup of the server <paramref name="connectionText"/> names.</summary>
+    public static Task<int> RunPhysicalAsync(CommandContext context, string connectionText, CancellationToken cancellationToken)
     {
-        var command = new Command("postgres", "Back up a PostgreSQL cluster: --physical takes a base backup for point-in-time recovery") { Connection, Physical };
-        SourceBackup.AddCommonOptions(command);
-        command.SetBody(async (context, ct) => await RunPhysicalAsync(context, ct));
-        return command;
-    }
-
-    /// <summary>Runs a physical base backup as the command line asks.</summary>
-    public static Task<int> RunPhysicalAsync(CommandContext context, CancellationToken cancellationToken)
-    {
-        if (!context.Parse.GetValue(Physical))
-        {
-            throw new UsageException("give --physical for a base backup");
-        }
-        var connection = PostgresConnection.Parse(context.Parse.GetValue(Connection)!);
+        var connection = PostgresConnection.Parse(connectionText);
         return SourceBackup.RunAsync(context, new PostgresBaseBackupSource(connection, TimeProvider.System), cancellationToken);
     }
 }

@@ -24,17 +24,11 @@ public static class PostgresPhysicalRestoreCommand
     private static readonly Option<bool> KeepArchiving = new("--keep-archiving") { Description = "Keep the backed-up archive_mode (for a new primary); by default the restored server does not archive" };
     private static readonly Option<string?> Timeline = new("--timeline") { Description = "recovery_target_timeline: 'latest' (PostgreSQL's default), 'current' or a number" };
 
-    /// <summary>Builds the subcommand.</summary>
-    public static Command Create()
-    {
-        var command = new Command("postgres", "Restore a PostgreSQL base backup to a point in time into a new data directory")
-        {
-            Physical, TargetDir, ToTime, ToLsn, ToXid, ToName, Latest, Port, StartServer, Owner, KeepArchiving, Timeline,
-        };
-        SourceRestore.AddSelection(command);
-        command.SetBody(RunPhysicalAsync);
-        return command;
-    }
+    /// <summary>The physical options, added to <c>lifeboat restore postgres</c> (see <see cref="PostgresRestoreCommand"/>).</summary>
+    public static IEnumerable<Option> Options => [Physical, TargetDir, ToTime, ToLsn, ToXid, ToName, Latest, Port, StartServer, Owner, KeepArchiving, Timeline];
+
+    /// <summary>Whether the command line asks for a physical restore.</summary>
+    public static bool IsPhysical(ParseResult parse) => parse.GetValue(Physical);
 
     /// <summary>Runs a point-in-time restore as the command line asks.</summary>
     public static async Task<int> RunPhysicalAsync(CommandContext context, CancellationToken cancellationToken)

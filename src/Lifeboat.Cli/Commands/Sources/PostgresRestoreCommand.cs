@@ -7,7 +7,8 @@ namespace Lifeboat.Cli.Commands.Sources;
 /// <summary>
 /// <c>lifeboat restore postgres SNAPSHOT --connection URL [--into NAME] [--jobs N] [--verify "SQL=EXPECTED"]...
 /// [--swap [--terminate-connections]] | --in-place</c>: a logical backup restored into a new database and verified,
-/// optionally swapped into the live one's place, or restored in place after a safety snapshot.
+/// optionally swapped into the live one's place, or restored in place after a safety snapshot. With <c>--physical</c>,
+/// point-in-time recovery from a base backup instead (<see cref="PostgresPhysicalRestoreCommand"/>).
 /// </summary>
 public static class PostgresRestoreCommand
 {
@@ -18,6 +19,8 @@ public static class PostgresRestoreCommand
     public static Command Create()
     {
         var connection = PostgresBackupCommand.ConnectionOption();
+        // A physical restore builds a data directory and needs no server connection.
+        connection.Required = false;
         var passwordFile = PostgresBackupCommand.PasswordFileOption();
         var into = new Option<string?>("--into") { Description = "The new database to restore into (default: LIVE_restored_yyyyMMddHHmmss, UTC)" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_restore jobs", DefaultValueFactory = _ => Math.Min(4, Environment.ProcessorCount) };
@@ -32,11 +35,20 @@ public static class PostgresRestoreCommand
         {
             connection, passwordFile, into, jobs, verify, swap, terminate, inPlace, globals, noOwner, tempDir,
         };
+        foreach (var option in PostgresPhysicalRestoreCommand.Options)
+        {
+            command.Options.Add(option);
+        }
         SourceRestore.AddSelection(command);
         command.SetBody(async (context, ct) =>
         {
             var parse = context.Parse;
-            var server = PostgresConnection.Parse(parse.GetValue(connection)!, parse.GetValue(passwordFile));
+            if (PostgresPhysicalRestoreCommand.IsPhysical(parse))
+            {
+                return await PostgresPhysicalRestoreCommand.RunPhysicalAsync(context, ct);
+            }
+            var server = PostgresConnection.Parse(parse.GetValue(connection) ?? throw new UsageException("give --connection postgresql://user@host:port/database, the server to restore into (or --physical for a base backup)"),
+                parse.GetValue(passwordFile));
             var queries = (parse.GetValue(verify) ?? []).Select(VerifyQuery.Parse).ToList();
             var (repository, id, snapshot) = await SourceRestore.OpenAsync(context, "postgres", ct);
             var live = server.Database ?? snapshot.Source.GetValueOrDefault("database") ?? throw new UsageException("name the database in --connection");

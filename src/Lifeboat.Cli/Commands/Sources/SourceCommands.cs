@@ -13,7 +13,6 @@ public static class SourceCommands
         RedisBackupCommand.Create(),
         BucketBackupCommand.Create(),
         PostgresBackupCommand.Create(),
-        PostgresPhysicalBackupCommand.Create(),
     ];
 
     /// <summary>Subcommands of <c>lifeboat restore</c>.</summary>
@@ -24,6 +23,5 @@ public static class SourceCommands
         RedisRestoreCommand.Create(),
         BucketRestoreCommand.Create(),
         PostgresRestoreCommand.Create(),
-        PostgresPhysicalRestoreCommand.Create(),
     ];
 }

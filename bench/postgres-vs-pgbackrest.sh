@@ -4,6 +4,7 @@
 #   usage: bench/postgres-vs-pgbackrest.sh [--no-build]
 #
 #   env:  SCALE=100 (pgbench scale; 100 is about 1.5 GB)   SEGMENTS=20 (WAL segments pushed by each tool)
+#         CHUNK_KIB=64 (the Lifeboat repository's average chunk size: small chunks dedup 8 KiB page changes better)
 #         WORK=/tmp/lbpgbench   PORT=55432   LIFEBOAT=/path/to/Lifeboat.Cli (skip the build)
 #         PGBIN=/usr/lib/postgresql/15/bin
 #
@@ -21,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
+SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; CHUNK_KIB=${CHUNK_KIB:-64}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 BUILD=1
@@ -113,7 +114,7 @@ exec ${LB_ENV[*]} $LIFEBOAT wal push --quiet "\$1"
 EOF
 chmod 755 "$WORK/archive-pgbackrest-lifeboat.sh"
 chown -R postgres "$WORK"
-as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo" init >/dev/null
+as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo" init --average-chunk-kib "$CHUNK_KIB" >/dev/null
 as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo" key add --random-key-file "$WORK/secret-key" >/dev/null
 as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo-wal" init >/dev/null
 as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo-wal" key add --random-key-file "$WORK/secret-key-wal" >/dev/null
@@ -166,7 +167,7 @@ W_PGBR=$(du -sb "$WORK/pgbr-repo-wal/archive" | cut -f1); W_LB=$(du -sb "$WORK/l
 
 # ---------------- report ----------------
 mib() { echo "scale=1; $1 / 1048576" | bc; }
-printf '\nPostgreSQL %s, pgbench scale %s (%s), %s CPUs, load %s\n' "$("$PGBIN/postgres" --version | awk '{print $3}')" "$SCALE" "$DBSIZE" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+printf '\nPostgreSQL %s, pgbench scale %s (%s), %s CPUs, load %s, Lifeboat chunks %s KiB on average\n' "$("$PGBIN/postgres" --version | awk '{print $3}')" "$SCALE" "$DBSIZE" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$CHUNK_KIB"
 printf '%-34s %14s %14s %8s\n' "measure" "pgBackRest" "Lifeboat" "LB/PGBR"
 printf '%-34s %14s %14s %8s\n' "full backup 1 (s)" "$T_PGBR_FULL1" "$T_LB_FULL1" "$(ratio "$T_LB_FULL1" "$T_PGBR_FULL1")"
 printf '%-34s %14s %14s %8s\n' "full backup 2 (s)" "$T_PGBR_FULL2" "$T_LB_FULL2" "$(ratio "$T_LB_FULL2" "$T_PGBR_FULL2")"

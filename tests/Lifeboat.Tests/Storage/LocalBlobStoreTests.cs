@@ -97,7 +97,7 @@ public sealed class LocalBlobStoreTests : IDisposable
 
         var store = LocalBlobStore.Create(root);
 
-        Assert.Equal(["data", "index", "keys", "locks", "snapshots"],
+        Assert.Equal(["data", "index", "keys", "locks", "snapshots", "wal"],
             Directory.GetDirectories(root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.False(store.Exists);
         await store.PutAsync(new BlobName(BlobKind.Config, "config"), new byte[10], CancellationToken.None);

@@ -17,8 +17,8 @@
 #            Lifeboat: restore postgres latest --physical, which also runs pg_verifybackup); neither starts it
 #   push     the same SEGMENTS real 16 MiB segments pushed one process per segment into fresh archives, as
 #            archive_command does (pgBackRest archive-push, synchronous; Lifeboat wal push with a random key file)
-# While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat), so both backups
-# wait for the same archiving. Ratios are Lifeboat / pgBackRest: below 1 means Lifeboat is faster or smaller.
+# While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat); each timed backup
+# starts once the archiver has caught up. Ratios are Lifeboat / pgBackRest: below 1 means faster or smaller.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -128,17 +128,27 @@ DBSIZE=$(as_pg "$PGBIN/psql" -h "$WORK" -p "$PORT" -qAtc "select pg_size_pretty(
 log "cluster: $DBSIZE"
 URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
 lb_repo_bytes() { du -sb --exclude=wal "$WORK/lb-repo" | cut -f1; }
+psql_q() { as_pg "$PGBIN/psql" -h "$WORK" -p "$PORT" -qAtc "$1" postgres; }
+# Each timed backup starts with the archiver idle, so neither tool waits for the other's backlog of WAL.
+wait_archived() {
+  local segment; segment=$(psql_q "select pg_walfile_name(pg_switch_wal())")
+  until [[ ! "$(psql_q "select coalesce(last_archived_wal, '') from pg_stat_archiver")" < "$segment" ]]; do sleep 0.5; done
+}
 pgbr_repo_bytes() { du -sb "$WORK/pgbr-repo/backup" | cut -f1; }
 
 # ---------------- full backups ----------------
 log "full backup 1"
+wait_archived
 T_PGBR_FULL1=$(secs as_pg "${PGBR[@]}" --type=full backup)
+wait_archived
 T_LB_FULL1=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --quiet)
 S_PGBR_1=$(pgbr_repo_bytes); S_LB_1=$(lb_repo_bytes)
 log "a few changes: pgbench -t 2000 -c 2"
 as_pg "$PGBIN/pgbench" -h "$WORK" -p "$PORT" -n -t 2000 -c 2 postgres >/dev/null 2>&1
 log "full backup 2"
+wait_archived
 T_PGBR_FULL2=$(secs as_pg "${PGBR[@]}" --type=full backup)
+wait_archived
 T_LB_FULL2=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --quiet)
 S_PGBR_2=$(pgbr_repo_bytes); S_LB_2=$(lb_repo_bytes)
 

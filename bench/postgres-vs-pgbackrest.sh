@@ -4,6 +4,7 @@
 #   usage: bench/postgres-vs-pgbackrest.sh [--no-build]
 #
 #   env:  SCALE=100 (pgbench scale; 100 is about 1.5 GB)   SEGMENTS=20 (WAL segments pushed by each tool)
+#         CHUNK_KIB=64 (the Lifeboat repository's average chunk size: small chunks dedup 8 KiB page changes better)
 #         WORK=/tmp/lbpgbench   PORT=55432   LIFEBOAT=/path/to/Lifeboat.Cli (skip the build)
 #         PGBIN=/usr/lib/postgresql/15/bin
 #
@@ -16,12 +17,12 @@
 #            Lifeboat: restore postgres latest --physical, which also runs pg_verifybackup); neither starts it
 #   push     the same SEGMENTS real 16 MiB segments pushed one process per segment into fresh archives, as
 #            archive_command does (pgBackRest archive-push, synchronous; Lifeboat wal push with a random key file)
-# While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat), so both backups
-# wait for the same archiving. Ratios are Lifeboat / pgBackRest: below 1 means Lifeboat is faster or smaller.
+# While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat); each timed backup
+# starts once the archiver has caught up. Ratios are Lifeboat / pgBackRest: below 1 means faster or smaller.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
+SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; CHUNK_KIB=${CHUNK_KIB:-64}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 BUILD=1
@@ -113,7 +114,7 @@ exec ${LB_ENV[*]} $LIFEBOAT wal push --quiet "\$1"
 EOF
 chmod 755 "$WORK/archive-pgbackrest-lifeboat.sh"
 chown -R postgres "$WORK"
-as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo" init >/dev/null
+as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo" init --average-chunk-kib "$CHUNK_KIB" >/dev/null
 as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo" key add --random-key-file "$WORK/secret-key" >/dev/null
 as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo-wal" init >/dev/null
 as_pg env LIFEBOAT_PASSWORD_FILE="$WORK/secret-password" "$LIFEBOAT" --repo "$WORK/lb-repo-wal" key add --random-key-file "$WORK/secret-key-wal" >/dev/null
@@ -127,17 +128,27 @@ DBSIZE=$(as_pg "$PGBIN/psql" -h "$WORK" -p "$PORT" -qAtc "select pg_size_pretty(
 log "cluster: $DBSIZE"
 URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
 lb_repo_bytes() { du -sb --exclude=wal "$WORK/lb-repo" | cut -f1; }
+psql_q() { as_pg "$PGBIN/psql" -h "$WORK" -p "$PORT" -qAtc "$1" postgres; }
+# Each timed backup starts with the archiver idle, so neither tool waits for the other's backlog of WAL.
+wait_archived() {
+  local segment; segment=$(psql_q "select pg_walfile_name(pg_switch_wal())")
+  until [[ ! "$(psql_q "select coalesce(last_archived_wal, '') from pg_stat_archiver")" < "$segment" ]]; do sleep 0.5; done
+}
 pgbr_repo_bytes() { du -sb "$WORK/pgbr-repo/backup" | cut -f1; }
 
 # ---------------- full backups ----------------
 log "full backup 1"
+wait_archived
 T_PGBR_FULL1=$(secs as_pg "${PGBR[@]}" --type=full backup)
+wait_archived
 T_LB_FULL1=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --quiet)
 S_PGBR_1=$(pgbr_repo_bytes); S_LB_1=$(lb_repo_bytes)
 log "a few changes: pgbench -t 2000 -c 2"
 as_pg "$PGBIN/pgbench" -h "$WORK" -p "$PORT" -n -t 2000 -c 2 postgres >/dev/null 2>&1
 log "full backup 2"
+wait_archived
 T_PGBR_FULL2=$(secs as_pg "${PGBR[@]}" --type=full backup)
+wait_archived
 T_LB_FULL2=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --quiet)
 S_PGBR_2=$(pgbr_repo_bytes); S_LB_2=$(lb_repo_bytes)
 
@@ -166,7 +177,7 @@ W_PGBR=$(du -sb "$WORK/pgbr-repo-wal/archive" | cut -f1); W_LB=$(du -sb "$WORK/l
 
 # ---------------- report ----------------
 mib() { echo "scale=1; $1 / 1048576" | bc; }
-printf '\nPostgreSQL %s, pgbench scale %s (%s), %s CPUs, load %s\n' "$("$PGBIN/postgres" --version | awk '{print $3}')" "$SCALE" "$DBSIZE" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+printf '\nPostgreSQL %s, pgbench scale %s (%s), %s CPUs, load %s, Lifeboat chunks %s KiB on average\n' "$("$PGBIN/postgres" --version | awk '{print $3}')" "$SCALE" "$DBSIZE" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$CHUNK_KIB"
 printf '%-34s %14s %14s %8s\n' "measure" "pgBackRest" "Lifeboat" "LB/PGBR"
 printf '%-34s %14s %14s %8s\n' "full backup 1 (s)" "$T_PGBR_FULL1" "$T_LB_FULL1" "$(ratio "$T_LB_FULL1" "$T_PGBR_FULL1")"
 printf '%-34s %14s %14s %8s\n' "full backup 2 (s)" "$T_PGBR_FULL2" "$T_LB_FULL2" "$(ratio "$T_LB_FULL2" "$T_PGBR_FULL2")"

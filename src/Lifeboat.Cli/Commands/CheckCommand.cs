@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Lifeboat.Check;
+using Lifeboat.Sources.Postgres.Wal;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -34,9 +35,30 @@ public static class CheckCommand
             {
                 Print(report);
             }
-            return report.IsClean ? ExitCodes.Success : ExitCodes.Damaged;
+            var walHealthy = await CheckWalAsync(repository, context.Json, ct);
+            return report.IsClean && walHealthy ? ExitCodes.Success : ExitCodes.Damaged;
         });
         return command;
+    }
+
+    // The PostgreSQL WAL chain of every component that archives into the repository: one listing and a few header
+    // reads. In JSON mode only the exit code reflects it ('wal check --json' prints the report).
+    private static async Task<bool> CheckWalAsync(Repository.Repository repository, bool json, CancellationToken cancellationToken)
+    {
+        var healthy = true;
+        foreach (var component in await new WalArchive(repository).ComponentsAsync(cancellationToken))
+        {
+            var wal = await WalChainReport.BuildAsync(repository, component, TimeProvider.System, cancellationToken);
+            healthy &= wal.Healthy;
+            if (!json)
+            {
+                foreach (var line in wal.Lines())
+                {
+                    Console.WriteLine(line);
+                }
+            }
+        }
+        return healthy;
     }
 
     private static double ParseSubset(string? text)

@@ -22,6 +22,20 @@ public sealed class WalArchive(Repository.Repository repository)
     /// <summary>The object name of an archived WAL file.</summary>
     public static BlobName ObjectName(ulong systemIdentifier, string fileName) => new(BlobKind.Wal, $"{systemIdentifier}-{fileName}");
 
+    /// <summary>The components that have archived WAL into this repository, sorted.</summary>
+    public async Task<IReadOnlyList<string>> ComponentsAsync(CancellationToken cancellationToken)
+    {
+        var components = new List<string>();
+        await foreach (var info in repository.Store.ListAsync(BlobKind.Wal, cancellationToken))
+        {
+            if (info.Name.Name.StartsWith(ClusterPrefix, StringComparison.Ordinal))
+            {
+                components.Add(info.Name.Name[ClusterPrefix.Length..]);
+            }
+        }
+        return [.. components.Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>The component's cluster record, or null when nothing was archived for it yet.</summary>
     public async Task<ClusterRecord?> FindClusterAsync(string component, CancellationToken cancellationToken)
     {

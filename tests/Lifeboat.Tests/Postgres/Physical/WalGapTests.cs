@@ -21,6 +21,7 @@ public sealed class WalGapTests
 
         var healthy = await cluster.CliAsync("wal", "check", "--json");
         Assert.Equal(0, healthy.ExitCode);
+        Assert.Equal(0, (await cluster.CliAsync("check")).ExitCode);
 
         // The newer backup's first segment goes missing.
         var systemId = newer.SystemIdentifier;
@@ -41,6 +42,9 @@ public sealed class WalGapTests
         var text = await cluster.CliAsync("wal", "check");
         Assert.Contains($"missing {lost}..{lost}", text.Stdout);
         Assert.Contains("NOT restorable", text.Stdout);
+        var fullCheck = await cluster.CliAsync("check");
+        Assert.Equal(4, fullCheck.ExitCode);
+        Assert.Contains($"missing {lost}..{lost}", fullCheck.Stdout);
 
         // A target past the gap is refused before anything is written.
         var directory = Path.Combine(cluster.Root, "restore-gap");

@@ -23,6 +23,20 @@ public static class PlanKinds
         })
         .AddSource("postgres", s =>
         {
+            var mode = s.OptionalText("mode") ?? "logical";
+            if (mode == "physical")
+            {
+                var server = Lifeboat.Sources.Postgres.Physical.PostgresConnection.Parse(s.Text("url"));
+                if (s.OptionalSecretValue("password") is { } secret)
+                {
+                    server.Settings.Password = secret;
+                }
+                return new Lifeboat.Sources.Postgres.Physical.PostgresBaseBackupSource(server, TimeProvider.System);
+            }
+            if (mode != "logical")
+            {
+                s.Invalid("mode", $"'{mode}' is not a PostgreSQL backup mode", "use 'logical' (pg_dump, the default) or 'physical' (base backup for point-in-time recovery)");
+            }
             var connection = PostgresConnection.Parse(s.Text("url"), passwordFile: null);
             return new PostgresDumpSource(new PostgresDumpOptions
             {

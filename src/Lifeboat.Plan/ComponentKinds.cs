@@ -25,7 +25,7 @@ public sealed class ComponentKinds
     /// </summary>
     public static ComponentKinds CreateDefault() => new ComponentKinds()
         .Add("files", FilesRunner.Create)
-        .AddSource("command", s => new CommandSource(s.List("command"), s.OptionalText("stream") ?? "output", s.BaseDirectory))
+        .AddSource("command", s => new CommandSource(s.List("command"), s.OptionalText("stream") ?? "output", s.BaseDirectory, s.OptionalDuration("timeout")))
         .AddPlanned("postgres")
         .AddPlanned("redis")
         .AddPlanned("sqlite")

@@ -73,6 +73,21 @@ public sealed class ComponentSettingsReader(ComponentSettings settings, IReadOnl
     public string? OptionalSecretValue(string key) =>
         OptionalSecret(key) is { } secret ? validating ? "(not read while validating)" : secret.Read() : null;
 
+    /// <summary>An optional duration such as <c>90s</c>, <c>30m</c> or <c>2h</c>; a malformed one is a plan error.</summary>
+    public TimeSpan? OptionalDuration(string key)
+    {
+        if (OptionalText(key) is not { } text)
+        {
+            return null;
+        }
+        if (PlanDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero)
+        {
+            return duration;
+        }
+        Invalid(key, $"'{text}' is not a positive duration", "write a number and a unit: 90s, 30m, 2h, 1d");
+        return null;
+    }
+
     /// <summary>Whether the plan is only being validated (nothing may be read or started).</summary>
     public bool Validating => validating;
 

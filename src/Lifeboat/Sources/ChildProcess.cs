@@ -107,6 +107,22 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the program and its children now, if still running (safe to call from any thread, more than once).</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already exited or reaped: nothing left to stop.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

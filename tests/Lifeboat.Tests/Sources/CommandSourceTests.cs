@@ -81,4 +81,19 @@ public sealed class CommandSourceTests
         Assert.Equal(1, failing.ExitCode);
         Assert.Contains("refused", failing.Stderr);
     }
+
+    [Theory]
+    [InlineData("sh,-c,echo partial; sleep 60")]
+    [InlineData("sh,-c,sleep 60; echo late > {file}")]
+    public async Task A_program_that_outlives_its_timeout_is_killed_and_records_nothing(string program)
+    {
+        var (temp, environment) = await RepositoryAsync();
+        using var _ = temp;
+
+        var backup = await CliRunner.RunAsync(environment, ["backup", "command", "--timeout", "2", "--", .. program.Split(',')]);
+
+        Assert.Equal(1, backup.ExitCode);
+        Assert.Contains("did not finish within", backup.Stderr);
+        Assert.Empty(Directory.GetFiles(temp["repo/snapshots"]));
+    }
 }

@@ -80,7 +80,7 @@ public sealed class PlanDaemonSettingsTests : IDisposable
             defaults:
               catch-up: sometimes
               retry: { attempts: 0, delay: 1x }
-              retries: 3
+              retyr: 3
             components:
               db:
                 kind: command

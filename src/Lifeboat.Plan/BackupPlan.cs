@@ -21,6 +21,9 @@ public sealed record BackupPlan
     /// <summary>Components in file order.</summary>
     public required IReadOnlyList<PlanComponent> Components { get; init; }
 
+    /// <summary>The webhooks <c>lifeboat serve</c> posts to (<c>notify: { webhooks: [...] }</c>); their URLs are secrets, read when the daemon starts.</summary>
+    public IReadOnlyList<PlanSecret> Webhooks { get; init; } = [];
+
     /// <summary>The component named <paramref name="name"/>; throws <see cref="ArgumentException"/> naming the known ones.</summary>
     public PlanComponent Component(string name) =>
         Components.FirstOrDefault(c => c.Name == name)

@@ -12,7 +12,7 @@ public sealed class ComponentKinds
 {
     /// <summary>Keys every component has, whatever its kind (read by the plan loader, not by the kind's factory).</summary>
     public static readonly IReadOnlyList<string> CommonKeys =
-        ["kind", "repository", "schedule", "retention", "rpo", "rto", "depends-on", "hooks", "verify", "tags"];
+        ["kind", "repository", "schedule", "retention", "rpo", "rto", "depends-on", "hooks", "verify", "tags", "catch-up", "retry"];
 
     private readonly Dictionary<string, Func<ComponentSettingsReader, IComponentRunner>?> _kinds = new(StringComparer.Ordinal);
 

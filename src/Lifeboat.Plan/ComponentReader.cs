@@ -8,7 +8,7 @@ namespace Lifeboat.Plan;
 
 /// <summary>Reads one component of the plan: its common keys here, its kind-specific settings through its kind.</summary>
 internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds kinds, IReadOnlyDictionary<string, PlanRepository> repositories,
-    string baseDirectory)
+    string baseDirectory, PlanDefaults defaults)
 {
     private static readonly string[] ScheduleKeys = ["cron", "timezone"];
     private static readonly string[] RetentionKeys =
@@ -39,6 +39,8 @@ internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds ki
         PlanSchedule? schedule = null;
         YamlNode? retentionNode = null;
         TimeSpan? rpo = null, rto = null;
+        PlanCatchUp? catchUp = null;
+        PlanRetry? retry = null;
         var hooks = new PlanHooks();
         var verify = new PlanVerify();
         var tags = new List<string>();
@@ -84,6 +86,12 @@ internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds ki
                 case "verify":
                     verify = Verify(value, name);
                     break;
+                case "catch-up":
+                    catchUp = nodes.CatchUp(value, $"catch-up of component '{name}'");
+                    break;
+                case "retry":
+                    retry = nodes.Retry(value, $"retry of component '{name}'");
+                    break;
                 case "tags":
                     tags.AddRange(nodes.TextList(value, "tags").Select(t => t.Text));
                     break;
@@ -125,7 +133,7 @@ internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds ki
                 {
                     Name = name, Kind = kind, Repository = repository, Settings = componentSettings, Schedule = schedule, Retention = retention,
                     Rpo = rpo, Rto = rto, DependsOn = [.. dependencies.Select(d => d.Item1)], Hooks = hooks, Verify = verify, Tags = tags,
-                    Mark = PlanNodes.MarkOf(keyNode),
+                    CatchUp = catchUp ?? defaults.CatchUp, Retry = retry?.Over(defaults.Retry) ?? defaults.Retry, Mark = PlanNodes.MarkOf(keyNode),
                 };
             }
         }

@@ -32,6 +32,10 @@ public sealed record PlanComponent
     public PlanVerify Verify { get; init; } = new();
     /// <summary>Tags added to every snapshot.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>What the daemon does with missed runs (its own <c>catch-up:</c>, else the plan's default); null: the daemon decides.</summary>
+    public PlanCatchUp? CatchUp { get; init; }
+    /// <summary>How the daemon retries a failed run (its own <c>retry:</c> fields, else the plan's defaults); null: the daemon decides.</summary>
+    public PlanRetry? Retry { get; init; }
     /// <summary>Where the component is defined in the plan.</summary>
     public PlanMark Mark { get; init; }
 }

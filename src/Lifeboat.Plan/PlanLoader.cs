@@ -18,7 +18,10 @@ public static partial class PlanLoader
     /// <summary>The environment variable naming the plan file.</summary>
     public const string PlanVariable = "LIFEBOAT_PLAN";
 
-    private static readonly string[] TopKeys = ["version", "host", "repositories", "components"];
+    private static readonly string[] TopKeys = ["version", "host", "repositories", "components", "defaults", "notify"];
+    private static readonly string[] DefaultsKeys = ["catch-up", "retry"];
+    private static readonly string[] NotifyKeys = ["webhooks"];
+    private static readonly string[] WebhookKeys = ["url-env", "url-file", "url"];
     private static readonly string[] RepositoryKeys = ["location", "password-env", "password-file", "offsite"];
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
@@ -88,6 +91,8 @@ public static partial class PlanLoader
         YamlNode? componentsNode = null;
         var offsites = new List<(PlanRepository Repository, YamlNode Node)>();
         var seenRepositories = false;
+        var defaults = PlanDefaults.None;
+        IReadOnlyList<PlanSecret> webhooks = [];
         foreach (var (key, keyNode, value) in nodes.Entries(root, "the plan", TopKeys))
         {
             switch (key)
@@ -107,6 +112,12 @@ public static partial class PlanLoader
                     break;
                 case "components":
                     componentsNode = value;
+                    break;
+                case "defaults":
+                    defaults = ReadDefaults(nodes, value);
+                    break;
+                case "notify":
+                    webhooks = ReadNotify(nodes, value, baseDirectory);
                     break;
             }
         }
@@ -135,7 +146,7 @@ public static partial class PlanLoader
         }
         else
         {
-            var reader = new ComponentReader(nodes, kinds, repositories, baseDirectory);
+            var reader = new ComponentReader(nodes, kinds, repositories, baseDirectory, defaults);
             foreach (var (name, keyNode, value) in nodes.Entries(componentsNode, "components"))
             {
                 if (!NamePattern().IsMatch(name))
@@ -158,6 +169,7 @@ public static partial class PlanLoader
         return (new BackupPlan
         {
             File = Path.GetFullPath(file), BaseDirectory = baseDirectory, Host = host, Repositories = repositories, Components = components,
+            Webhooks = webhooks,
         }, []);
     }
 
@@ -222,6 +234,72 @@ public static partial class PlanLoader
                 offsites.Add((repository, offsiteNode!));
             }
         }
+    }
+
+    private static PlanDefaults ReadDefaults(PlanNodes nodes, YamlNode node)
+    {
+        var defaults = PlanDefaults.None;
+        foreach (var (key, _, value) in nodes.Entries(node, "defaults", DefaultsKeys))
+        {
+            defaults = key == "catch-up"
+                ? defaults with { CatchUp = nodes.CatchUp(value, "catch-up of defaults") }
+                : defaults with { Retry = nodes.Retry(value, "retry of defaults") };
+        }
+        return defaults;
+    }
+
+    private static List<PlanSecret> ReadNotify(PlanNodes nodes, YamlNode node, string baseDirectory)
+    {
+        var webhooks = new List<PlanSecret>();
+        foreach (var (_, _, value) in nodes.Entries(node, "notify", NotifyKeys))
+        {
+            if (value is not YamlSequenceNode list)
+            {
+                nodes.Error(value, "notify webhooks must be a list", "write - { url-env: SLACK_WEBHOOK_URL } items, one per webhook");
+                continue;
+            }
+            foreach (var item in list.Children)
+            {
+                if (item is YamlScalarNode && !PlanNodes.IsEmpty(item))
+                {
+                    nodes.Errors.Add(new PlanError(PlanNodes.MarkOf(item), "a webhook written into the plan is refused: its URL is a secret",
+                        "name the environment variable ({ url-env: NAME }) or a file only the backup user can read ({ url-file: PATH }) that holds it"));
+                    continue;
+                }
+                string? variable = null, file = null;
+                var entries = nodes.Entries(item, "a webhook", WebhookKeys);
+                foreach (var (key, keyNode, setting) in entries)
+                {
+                    switch (key)
+                    {
+                        case "url":
+                            nodes.Errors.Add(PlanSecret.LiteralError(PlanNodes.MarkOf(keyNode), key));
+                            break;
+                        case "url-env":
+                            variable = nodes.Text(setting, "url-env");
+                            if (variable is not null && variable.Contains("://", StringComparison.Ordinal))
+                            {
+                                nodes.Error(setting, "url-env names an environment variable, not the URL", "export SLACK_WEBHOOK_URL=https://... and write url-env: SLACK_WEBHOOK_URL");
+                                variable = null;
+                            }
+                            break;
+                        case "url-file":
+                            file = nodes.Text(setting, "url-file") is { } path ? Path.GetFullPath(path, baseDirectory) : null;
+                            break;
+                    }
+                }
+                var keys = entries.Select(e => e.Key).ToHashSet();
+                if (keys.Contains("url-env") == keys.Contains("url-file") && !keys.Contains("url"))
+                {
+                    nodes.Error(item, "a webhook needs exactly one of 'url-env:' and 'url-file:'", "e.g. - { url-env: SLACK_WEBHOOK_URL }");
+                }
+                else if (variable is not null || file is not null)
+                {
+                    webhooks.Add(new PlanSecret(variable, variable is null ? file : null));
+                }
+            }
+        }
+        return webhooks;
     }
 
     private static string? Location(PlanNodes nodes, YamlNode node, string baseDirectory)

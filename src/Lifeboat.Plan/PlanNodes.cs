@@ -9,6 +9,8 @@ namespace Lifeboat.Plan;
 /// </summary>
 internal sealed class PlanNodes
 {
+    private static readonly string[] RetryKeys = ["attempts", "delay"];
+
     /// <summary>The errors found so far.</summary>
     public List<PlanError> Errors { get; } = [];
 
@@ -131,6 +133,58 @@ internal sealed class PlanNodes
             return null;
         }
         return duration;
+    }
+
+    /// <summary><c>catch-up: once|skip</c>, or null (with an error).</summary>
+    public PlanCatchUp? CatchUp(YamlNode node, string what)
+    {
+        switch (Text(node, what))
+        {
+            case null:
+                return null;
+            case "once":
+                return PlanCatchUp.Once;
+            case "skip":
+                return PlanCatchUp.Skip;
+            case var other:
+                Error(node, $"{what} '{other}' is neither 'once' nor 'skip'",
+                    "once: one run right away for all the runs missed while the daemon was down or a run overran; skip: wait for the next");
+                return null;
+        }
+    }
+
+    /// <summary><c>retry: { attempts: N, delay: 1m }</c> (either may be left out), or null (with an error) when it has none of them.</summary>
+    public PlanRetry? Retry(YamlNode node, string what)
+    {
+        int? attempts = null;
+        TimeSpan? delay = null;
+        var entries = Entries(node, what, RetryKeys);
+        foreach (var (key, _, value) in entries)
+        {
+            if (key == "delay")
+            {
+                delay = Duration(value, $"the delay of {what}");
+                continue;
+            }
+            attempts = Count(value, $"the attempts of {what}");
+            if (attempts is < 1 or > PlanRetry.MaxAttempts)
+            {
+                Error(value, $"the attempts of {what} must be between 1 and {PlanRetry.MaxAttempts}, not {attempts}",
+                    "attempts counts the first one too: 1 never retries, 3 retries twice");
+                attempts = null;
+            }
+        }
+        if (entries.Count == 0)
+        {
+            // Not a mapping, or unknown keys only, is reported by Entries already.
+            if (IsEmpty(node) || node is YamlMappingNode { Children.Count: 0 })
+            {
+                Error(node, $"{what} must be a mapping such as {{ attempts: 3, delay: 1m }}",
+                    "attempts: tries in all, the first included; delay: the wait after the first failure, doubled after each further one");
+            }
+            return null;
+        }
+        return new PlanRetry(attempts, delay);
     }
 
     /// <summary>A time zone by IANA name, or null (with an error).</summary>

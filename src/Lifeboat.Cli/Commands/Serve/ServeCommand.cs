@@ -10,7 +10,7 @@ namespace Lifeboat.Cli.Commands.Serve;
 
 /// <summary>
 /// <c>lifeboat serve [--plan FILE] [--listen 127.0.0.1:9187]</c>: the daemon that runs the plan's schedules and
-/// serves /health and /metrics. SIGTERM or Ctrl-C stops it cleanly (exit 0).
+/// serves /health and /metrics. Catch-up, retry and webhooks come from the plan unless the command line gives them. SIGTERM or Ctrl-C stops it cleanly (exit 0).
 /// </summary>
 public static class ServeCommand
 {
@@ -27,25 +27,22 @@ public static class ServeCommand
 
     private static readonly Option<string[]> Webhooks = new("--webhook")
     {
-        Description = $"POST a Slack-compatible JSON message to this URL on failure, RPO breach and recovery (repeatable; also ${WebhookVariable})",
+        Description = $"POST a Slack-compatible JSON message to this URL on failure, RPO breach and recovery (repeatable; also ${WebhookVariable}); replaces the plan's notify: webhooks",
     };
 
-    private static readonly Option<string> CatchUp = new("--catch-up")
+    private static readonly Option<string?> CatchUp = new("--catch-up")
     {
-        Description = "Runs missed while the daemon was down or a run overran: 'once' runs one right away, 'skip' waits for the next",
-        DefaultValueFactory = _ => "once",
+        Description = "Runs missed while the daemon was down or a run overran: 'once' runs one right away, 'skip' waits for the next (overrides the plan's catch-up:; default once)",
     };
 
-    private static readonly Option<int> Attempts = new("--attempts")
+    private static readonly Option<int?> Attempts = new("--attempts")
     {
-        Description = "Attempts per run before it counts as failed (the first included)",
-        DefaultValueFactory = _ => 3,
+        Description = "Attempts per run before it counts as failed, the first included (overrides the plan's retry: attempts; default 3)",
     };
 
-    private static readonly Option<string> RetryDelay = new("--retry-delay")
+    private static readonly Option<string?> RetryDelay = new("--retry-delay")
     {
-        Description = "Wait after the first failed attempt, doubled after each further one (e.g. 1m, 30s)",
-        DefaultValueFactory = _ => "1m",
+        Description = "Wait after the first failed attempt, doubled after each further one, e.g. 1m, 30s (overrides the plan's retry: delay; default 1m)",
     };
 
     private static readonly Option<string> Grace = new("--shutdown-grace")
@@ -74,33 +71,37 @@ public static class ServeCommand
     private static async Task<int> RunAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var parse = context.Parse;
-        var options = new ServerOptions
+        // A Slack webhook URL is a secret: the variable keeps it out of the process list and shell history.
+        var givenWebhooks = (parse.GetValue(Webhooks) ?? [])
+            .Concat((Environment.GetEnvironmentVariable(WebhookVariable) ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            .Select(ParseUrl)
+            .ToList();
+        CatchUpPolicy? catchUp = parse.GetValue(CatchUp) switch
         {
-            Listen = ServerOptions.ParseListen(parse.GetValue(Listen)!),
-            // A Slack webhook URL is a secret: the variable keeps it out of the process list and shell history.
-            Webhooks = [.. (parse.GetValue(Webhooks) ?? [])
-                .Concat((Environment.GetEnvironmentVariable(WebhookVariable) ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-                .Select(ParseUrl)],
-            ShutdownGrace = Duration(parse.GetValue(Grace)!, "--shutdown-grace", allowZero: true),
-        };
-        var catchUp = parse.GetValue(CatchUp) switch
-        {
+            null => null,
             "once" => CatchUpPolicy.Once,
             "skip" => CatchUpPolicy.Skip,
             var other => throw new UsageException($"--catch-up '{other}' is neither 'once' nor 'skip'"),
         };
         var attempts = parse.GetValue(Attempts);
-        if (attempts is < 1 or > 100)
+        if (attempts is < 1 or > PlanRetry.MaxAttempts)
         {
-            throw new UsageException($"--attempts {attempts} is outside 1..100");
+            throw new UsageException($"--attempts {attempts} is outside 1..{PlanRetry.MaxAttempts}");
         }
-        var delay = Duration(parse.GetValue(RetryDelay)!, "--retry-delay", allowZero: false);
-        var retry = new RetryPolicy { MaxAttempts = attempts, InitialDelay = delay, MaxDelay = delay * 32 };
+        var delay = parse.GetValue(RetryDelay) is { } delayText ? Duration(delayText, "--retry-delay", allowZero: false) : (TimeSpan?)null;
+        var grace = Duration(parse.GetValue(Grace)!, "--shutdown-grace", allowZero: true);
 
         var file = PlanOption.Locate(parse, PlanFile);
         var kinds = PlanKinds.Create();
         var plan = PlanLoader.Load(file, kinds);
-        var components = PlanScheduling.Components(plan, catchUp, retry);
+        var components = PlanScheduling.Components(plan, catchUp, attempts, delay);
+        var options = new ServerOptions
+        {
+            Listen = ServerOptions.ParseListen(parse.GetValue(Listen)!),
+            // Webhooks given to the command replace the plan's notify: webhooks (whose secrets are then not read).
+            Webhooks = givenWebhooks.Count > 0 ? givenWebhooks : PlanScheduling.Webhooks(plan),
+            ShutdownGrace = grace,
+        };
         if (components.Count == 0)
         {
             throw new UsageException($"the plan {file} schedules no component: give a component 'schedule:' (a cron expression) to run it as a daemon");
@@ -130,7 +131,7 @@ public static class ServeCommand
             await Console.Error.WriteLineAsync($"lifeboat serve: {components.Count} component(s) scheduled from {file}; /health and /metrics on {address}");
             foreach (var component in components)
             {
-                await Console.Error.WriteLineAsync($"  {component.Name}: {component.Schedule.Description}, catch-up {catchUp.ToString().ToLowerInvariant()}, {retry.MaxAttempts} attempt(s)");
+                await Console.Error.WriteLineAsync($"  {component.Name}: {component.Schedule.Description}, catch-up {component.CatchUp.ToString().ToLowerInvariant()}, {component.Retry.MaxAttempts} attempt(s) {PlanDuration.Format(component.Retry.InitialDelay)} apart at first");
             }
         }
         await running;

@@ -16,6 +16,8 @@ public sealed class StatusTests : IDisposable
     {
         File.WriteAllText(_temp["password"], "status-test-password\n");
         TestData.Write(_temp["www/a.txt"], TestData.Text(30_000, 1));
+        // Its own content, so that what 'daily' stores does not depend on which of the two ran first and deduplicated.
+        TestData.Write(_temp["weekly/b.txt"], TestData.Text(20_000, 2));
         File.WriteAllText(_temp["lifeboat.yaml"], """
             repositories:
               main: { location: ./repo, password-file: ./password }
@@ -27,7 +29,7 @@ public sealed class StatusTests : IDisposable
                 schedule: { cron: "0 2 * * *", timezone: Europe/Berlin }
               weekly:
                 kind: files
-                paths: [./www]
+                paths: [./weekly]
                 rpo: 7d
               flaky:
                 kind: command

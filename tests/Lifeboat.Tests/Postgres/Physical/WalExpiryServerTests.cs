@@ -7,7 +7,7 @@ namespace Lifeboat.Tests.Postgres.Physical;
 public sealed class WalExpiryServerTests
 {
     [Fact]
-    public async Task After_forgetting_the_first_of_two_base_backups_expire_removes_exactly_its_wal_and_the_second_still_recovers_everything()
+    public async Task After_forgetting_the_first_of_two_base_backups_expire_removes_exactly_its_wal_and_forget_expires_by_itself_and_the_last_backup_still_recovers_everything()
     {
         await using var cluster = await ArchivingCluster.StartAsync();
         await cluster.Server.PsqlAsync("create table t(i int)");
@@ -34,7 +34,7 @@ public sealed class WalExpiryServerTests
         Assert.Empty(await ExpireAsync(cluster));
         Assert.Equal(all, Archived(cluster, prefix));
 
-        await ArchivingCluster.CheckAsync(cluster.CliAsync("forget", "--keep-last", "1", "--component", "postgres"));
+        await ArchivingCluster.CheckAsync(cluster.CliAsync("forget", "--keep-last", "1", "--component", "postgres", "--keep-wal"));
         var expected = Before(all, second.StartSegment);
         Assert.Contains(first.StartSegment, expected);
 
@@ -51,7 +51,18 @@ public sealed class WalExpiryServerTests
         Assert.Contains($"base backup {second.Snapshot[..8]}", check.Stdout);
         Assert.Contains(": restorable;", check.Stdout);
 
-        // Recovery from the remaining backup replays to the newest archived commit.
+        // Forgetting a base backup expires the WAL it alone needed, by itself.
+        var third = await cluster.BaseBackupAsync();
+        await cluster.Server.PsqlAsync("insert into t values (100)");
+        await cluster.SwitchAndWaitArchivedAsync();
+        var beforeThird = Before(Archived(cluster, prefix), third.StartSegment);
+        Assert.Contains(second.StartSegment, beforeThird);
+        var forgot = await ArchivingCluster.CheckAsync(cluster.CliAsync("forget", "--keep-last", "1", "--component", "postgres"));
+        Assert.Contains($"WAL of component 'postgres': deleted {beforeThird.Count} files", forgot.Stdout);
+        Assert.Empty(Before(Archived(cluster, prefix), third.StartSegment));
+        Assert.Equal(0, (await cluster.CliAsync("wal", "check")).ExitCode);
+
+        // Recovery from the one remaining backup replays to the newest archived commit.
         var directory = Path.Combine(cluster.Root, "restore-after-expire");
         var port = PostgresServer.FreePort();
         await ArchivingCluster.CheckAsync(cluster.CliAsync("restore", "postgres", "latest", "--physical", "--target-dir", directory,
@@ -61,7 +72,7 @@ public sealed class WalExpiryServerTests
             await db.OpenAsync();
             await using var query = new NpgsqlCommand("select array_agg(i order by i) from t", db);
             var values = (int[])(await query.ExecuteScalarAsync())!;
-            Assert.Equal(new[] { 0, 1, 2, 99 }, values);
+            Assert.Equal(new[] { 0, 1, 2, 99, 100 }, values);
         }
         await ArchivingCluster.StopRestoredAsync(directory);
     }

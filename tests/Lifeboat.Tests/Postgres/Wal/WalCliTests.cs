@@ -1,5 +1,9 @@
 using System.Text.Json;
 using Lifeboat.Cli;
+using Lifeboat.Snapshots;
+using Lifeboat.Sources.Postgres.Physical;
+using Lifeboat.Sources.Postgres.Wal;
+using Lifeboat.Storage;
 using Lifeboat.Testing;
 using Lifeboat.Tests.Cli;
 
@@ -140,5 +144,45 @@ public sealed class WalCliTests : IDisposable
         Assert.Equal(ExitCodes.Failure, unknown.ExitCode);
         Assert.Contains("nothing was archived for component 'nothing-here'", unknown.Stderr);
         Assert.Equal(before, WalObjects());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Forget_of_a_base_backup_expires_the_wal_only_it_needed_or_exits_3_leaving_the_wal_when_the_chain_has_a_gap(bool gap)
+    {
+        var key = await InitAsync();
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+        foreach (var number in gap ? new ulong[] { 3, 4, 6 } : [3, 4, 5, 6])
+        {
+            Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", FakeSegments.Write(segments, Cluster, number))).ExitCode);
+        }
+        var repository = await global::Lifeboat.Repository.Repository.OpenAsync(new LocalBlobStore(Path.Combine(_folder.Path, "repo")), "wal-cli-password", CancellationToken.None);
+        foreach (var (start, stop, age) in new (ulong, ulong, int)[] { (3, 3, 2), (4, 6, 1) })
+        {
+            var source = new BaseBackupInfo(Cluster, 1, new Lsn(start * (ulong)FakeSegments.Size + 40), new Lsn(stop * (ulong)FakeSegments.Size + 256), 1,
+                FakeSegments.Size, 150000, DateTimeOffset.UtcNow).ToMetadata();
+            source["kind"] = "postgres";
+            await repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow.AddHours(-age), Component = "postgres", Source = source }, CancellationToken.None);
+        }
+        var before = Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+
+        var forget = await CliRunner.RunAsync(Environment(key), "forget", "--keep-last", "1", "--component", "postgres");
+
+        Assert.Single(Directory.GetFiles(Path.Combine(_folder.Path, "repo", "snapshots")));
+        var after = Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        if (gap)
+        {
+            Assert.Equal(ExitCodes.Incomplete, forget.ExitCode);
+            Assert.Contains("snapshots removed, but not expiring the WAL of component 'postgres'", forget.Stderr);
+            Assert.Contains("is not restorable", forget.Stderr);
+            Assert.Equal(before, after);
+        }
+        else
+        {
+            Assert.Equal(0, forget.ExitCode);
+            Assert.Contains("WAL of component 'postgres': deleted 1 files", forget.Stdout);
+            Assert.Equal(before.Where(f => f != $"{Cluster}-{WalFileName.SegmentName(1, 3, FakeSegments.Size)}"), after);
+        }
     }
 }

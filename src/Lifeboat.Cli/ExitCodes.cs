@@ -9,7 +9,7 @@ public static class ExitCodes
     public const int Failure = 1;
     /// <summary>The command line was wrong.</summary>
     public const int Usage = 2;
-    /// <summary>Partly done: a backup left out unreadable files, or a restore could not restore some files.</summary>
+    /// <summary>Partly done: a backup left out unreadable files, a restore could not restore some files, or forget removed snapshots but could not expire their WAL.</summary>
     public const int Incomplete = 3;
     /// <summary><c>check</c> found damaged or missing data.</summary>
     public const int Damaged = 4;

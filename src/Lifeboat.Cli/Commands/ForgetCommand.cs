@@ -1,12 +1,17 @@
 using System.CommandLine;
 using Lifeboat.Retention;
+using Lifeboat.Sources.Postgres.Physical;
+using Lifeboat.Sources.Postgres.Wal;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Cli.Commands;
 
 /// <summary>
 /// <c>lifeboat forget --keep-…</c>: removes the snapshots a retention policy does not keep (their data stays until
-/// <c>prune</c>). <c>--dry-run</c> shows what would go and which rule keeps each kept snapshot.
+/// <c>prune</c>). <c>--dry-run</c> shows what would go and which rule keeps each kept snapshot. When a PostgreSQL
+/// physical base backup goes, the archived WAL of its cluster that no kept base backup needs any more is expired
+/// (<c>wal expire</c> without <c>--keep-within</c>) unless <c>--keep-wal</c>; an expiry that refuses leaves the WAL and
+/// exits 3 with the reason, the snapshots being removed already.
 /// </summary>
 public static class ForgetCommand
 {
@@ -26,9 +31,10 @@ public static class ForgetCommand
         var component = new Option<string?>("--component") { Description = "Only consider snapshots of this component" };
         var timeZone = new Option<string>("--timezone") { Description = "Time zone of the calendar buckets (default UTC), e.g. Europe/Berlin", DefaultValueFactory = _ => "UTC" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Only show what would be removed and why the rest is kept" };
+        var keepWal = new Option<bool>("--keep-wal") { Description = "Do not expire the archived WAL that removed PostgreSQL base backups leave unneeded" };
         var command = new Command("forget", "Remove snapshots that a retention policy does not keep (run prune to free their data)")
         {
-            last, hourly, daily, weekly, monthly, yearly, within, tags, host, component, timeZone, dryRun,
+            last, hourly, daily, weekly, monthly, yearly, within, tags, host, component, timeZone, dryRun, keepWal,
         };
         command.SetBody(async (context, ct) =>
         {
@@ -66,18 +72,56 @@ public static class ForgetCommand
                     await repository.Store.DeleteAsync(new BlobName(BlobKind.Snapshot, decision.Id.ToString()), ct);
                 }
             }
-            Report(context, decisions, dry);
-            return ExitCodes.Success;
+            var removedClusters = decisions.Where(d => !d.Keep).Select(d => d.Snapshot.Source.GetValueOrDefault("kind") == "postgres" ? BaseBackupInfo.FromMetadata(d.Snapshot.Source) : null)
+                .OfType<BaseBackupInfo>().Select(b => b.SystemIdentifier).ToHashSet();
+            var (wal, refused) = dry || p.GetValue(keepWal) || removedClusters.Count == 0 ? ([], []) : await ExpireWalAsync(repository, removedClusters, ct);
+            Report(context, decisions, dry, wal);
+            foreach (var message in refused)
+            {
+                await Console.Error.WriteLineAsync($"lifeboat: snapshots removed, but {message}");
+            }
+            return refused.Count == 0 ? ExitCodes.Success : ExitCodes.Incomplete;
         });
         return command;
     }
 
-    private static void Report(CommandContext context, List<RetentionDecision> decisions, bool dry)
+    private static async Task<(List<WalExpiryReport> Reports, List<string> Refused)> ExpireWalAsync(Repository.Repository repository, HashSet<ulong> clusters, CancellationToken cancellationToken)
+    {
+        var archive = new WalArchive(repository);
+        var reports = new List<WalExpiryReport>();
+        var refused = new List<string>();
+        foreach (var component in await archive.ComponentsAsync(cancellationToken))
+        {
+            if (await archive.FindClusterAsync(component, cancellationToken) is not { } cluster || !clusters.Contains(cluster.SystemIdentifier))
+            {
+                continue;
+            }
+            try
+            {
+                reports.Add(await new WalExpiry(repository).RunAsync(component, keepArchivedAfter: null, dryRun: false, force: false, cancellationToken));
+            }
+            catch (WalExpiryRefusedException e)
+            {
+                refused.Add(e.Message);
+            }
+        }
+        return (reports, refused);
+    }
+
+    private static void Report(CommandContext context, List<RetentionDecision> decisions, bool dry, List<WalExpiryReport> wal)
     {
         if (context.Json)
         {
-            CommandContext.WriteJson(new { dryRun = dry, decisions = decisions.Select(d => new { id = d.Id.ToString(), time = d.Snapshot.Time, group = d.Group, keep = d.Keep, reasons = d.Reasons }) });
+            CommandContext.WriteJson(new
+            {
+                dryRun = dry, decisions = decisions.Select(d => new { id = d.Id.ToString(), time = d.Snapshot.Time, group = d.Group, keep = d.Keep, reasons = d.Reasons }),
+                walExpired = wal.Select(w => new { component = w.Component, files = w.Expired.Count, bytes = w.BytesFreed, keptFrom = w.KeepFromSegment }),
+            });
             return;
+        }
+        foreach (var report in wal)
+        {
+            Console.WriteLine($"WAL of component '{report.Component}': deleted {report.Expired.Count} files ({Size.Format(report.BytesFreed)}) that no kept base backup needs; kept everything from {report.KeepFromSegment ?? "(no base backup left: all of it)"}");
         }
         foreach (var group in decisions.GroupBy(d => d.Group))
         {

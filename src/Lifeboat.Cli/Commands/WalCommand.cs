@@ -1,22 +1,25 @@
 using System.CommandLine;
 using System.Globalization;
+using Lifeboat.Retention;
 using Lifeboat.Sources.Postgres.Physical;
 using Lifeboat.Sources.Postgres.Wal;
 
 namespace Lifeboat.Cli.Commands;
 
 /// <summary>
-/// <c>lifeboat wal push|fetch|check</c>: PostgreSQL's archive_command and restore_command, and the WAL chain report.
-/// Push and fetch take no repository lock: WAL objects are write-once and nothing deletes them.
+/// <c>lifeboat wal push|fetch|check|expire</c>: PostgreSQL's archive_command and restore_command, the WAL chain report
+/// and WAL retention. Push and fetch take no repository lock: WAL objects are write-once, and expire (under the
+/// exclusive lock) deletes only files older than every kept base backup's start, which no push or fetch of a live
+/// recovery touches.
 /// </summary>
 public static class WalCommand
 {
     private static readonly Option<string> Component = new("--component") { Description = "Component whose cluster's WAL this is (default: postgres)", DefaultValueFactory = _ => "postgres" };
 
     /// <summary>Builds the command group.</summary>
-    public static Command Create() => new("wal", "PostgreSQL WAL archive: archive_command, restore_command and the chain check")
+    public static Command Create() => new("wal", "PostgreSQL WAL archive: archive_command, restore_command, the chain check and retention")
     {
-        Push(), Fetch(), Check(),
+        Push(), Fetch(), Check(), Expire(),
     };
 
     private static Command Push()
@@ -88,6 +91,55 @@ public static class WalCommand
                 }
             }
             return report.Healthy ? ExitCodes.Success : ExitCodes.Damaged;
+        });
+        return command;
+    }
+
+    private static Command Expire()
+    {
+        var keepWithin = new Option<string?>("--keep-within") { Description = "Also keep every file archived within this span (e.g. 7d, 2w, 12h)" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Only list what would be deleted and why" };
+        var force = new Option<bool>("--force") { Description = "Expire even when the chain has gaps or a snapshot cannot be read (still never past the oldest kept base backup's start)" };
+        var command = new Command("expire", "Delete archived WAL older than the start of the oldest kept base backup (and than --keep-within); never WAL a kept backup needs")
+        {
+            Component, keepWithin, dryRun, force,
+        };
+        command.SetBody(async (context, ct) =>
+        {
+            DateTimeOffset? limit = null;
+            if (context.Parse.GetValue(keepWithin) is { } span)
+            {
+                limit = CalendarSpan.Parse(span).Before(DateTimeOffset.UtcNow);
+            }
+            var dry = context.Parse.GetValue(dryRun);
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.Exclusive, ct);
+            var report = await new WalExpiry(repository).RunAsync(context.Parse.GetValue(Component)!, limit, dry, context.Parse.GetValue(force), context.Token);
+            if (context.Json)
+            {
+                CommandContext.WriteJson(report);
+                return ExitCodes.Success;
+            }
+            foreach (var overridden in report.Overridden)
+            {
+                Console.WriteLine($"--force: {overridden}");
+            }
+            if (report.Note is { } note)
+            {
+                Console.WriteLine(note);
+                return ExitCodes.Success;
+            }
+            var verb = dry ? "would delete" : "deleted";
+            if (dry)
+            {
+                foreach (var file in report.Expired)
+                {
+                    Console.WriteLine($"would delete {file.File}: {file.Reason}");
+                }
+            }
+            Console.WriteLine($"{verb} {report.Expired.Count} WAL files ({Size.Format(report.BytesFreed)}) of component '{report.Component}'; kept {report.Kept} "
+                + $"(everything from {report.KeepFromSegment}, the start of base backup {report.OldestBackupSnapshot![..8]}, the oldest of {report.BaseBackups} kept, and every .history file"
+                + (report.KeepArchivedAfter is { } after ? $"; {report.KeptByAge} older files archived after {after.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC" : "") + ")");
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Lifeboat.Tests.Cli;
 
 namespace Lifeboat.Tests.Postgres.Physical;
@@ -61,6 +62,15 @@ internal sealed class ArchivingCluster : IAsyncDisposable
 
     /// <summary>Runs the CLI with the repository environment.</summary>
     public Task<CliRunner.Result> CliAsync(params string[] args) => CliRunner.RunAsync(Environment, args);
+
+    /// <summary>Takes a physical base backup through the CLI; returns its snapshot ID, system identifier and start segment.</summary>
+    public async Task<(string Snapshot, string SystemIdentifier, string StartSegment)> BaseBackupAsync()
+    {
+        var result = await CheckAsync(CliAsync("backup", "postgres", "--connection", Url, "--physical", "--json"));
+        using var json = JsonDocument.Parse(result.Stdout);
+        var source = json.RootElement.GetProperty("source");
+        return (json.RootElement.GetProperty("snapshot").GetString()!, source.GetProperty("system_identifier").GetString()!, source.GetProperty("start_segment").GetString()!);
+    }
 
     /// <summary>Switches to a new WAL segment and waits until the archiver has archived it.</summary>
     public async Task SwitchAndWaitArchivedAsync()

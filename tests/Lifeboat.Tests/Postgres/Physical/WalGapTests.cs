@@ -9,13 +9,13 @@ public sealed class WalGapTests
     {
         await using var cluster = await ArchivingCluster.StartAsync();
         await cluster.Server.PsqlAsync("create table t(i int)");
-        var older = await BackupAsync(cluster);
+        var older = await cluster.BaseBackupAsync();
         for (var i = 0; i < 3; i++)
         {
             await cluster.Server.PsqlAsync($"insert into t values ({i})");
             await cluster.SwitchAndWaitArchivedAsync();
         }
-        var newer = await BackupAsync(cluster);
+        var newer = await cluster.BaseBackupAsync();
         await cluster.Server.PsqlAsync("insert into t values (99)");
         await cluster.SwitchAndWaitArchivedAsync();
 
@@ -57,16 +57,5 @@ public sealed class WalGapTests
         Assert.Equal(1, unrestorable.ExitCode);
         Assert.Contains($"{lost}..{lost}", unrestorable.Stderr);
         Assert.False(Directory.Exists(directory));
-    }
-
-    private sealed record Backup(string Snapshot, string SystemIdentifier, string StartSegment);
-
-    private static async Task<Backup> BackupAsync(ArchivingCluster cluster)
-    {
-        var result = await ArchivingCluster.CheckAsync(cluster.CliAsync("backup", "postgres", "--connection", cluster.Url, "--physical", "--json"));
-        using var json = JsonDocument.Parse(result.Stdout);
-        var source = json.RootElement.GetProperty("source");
-        return new Backup(json.RootElement.GetProperty("snapshot").GetString()!, source.GetProperty("system_identifier").GetString()!,
-            source.GetProperty("start_segment").GetString()!);
     }
 }

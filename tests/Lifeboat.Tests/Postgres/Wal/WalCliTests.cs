@@ -1,3 +1,9 @@
+using System.Text.Json;
+using Lifeboat.Cli;
+using Lifeboat.Snapshots;
+using Lifeboat.Sources.Postgres.Physical;
+using Lifeboat.Sources.Postgres.Wal;
+using Lifeboat.Storage;
 using Lifeboat.Testing;
 using Lifeboat.Tests.Cli;
 
@@ -87,5 +93,96 @@ public sealed class WalCliTests : IDisposable
         Assert.Equal(12, result.ExitCode);
         Assert.Contains("wrong password", result.Stderr);
         Assert.Empty(Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")));
+    }
+
+    private async Task<string> InitWithSegmentsAsync(bool appendOnly)
+    {
+        var key = await InitAsync();
+        if (appendOnly)
+        {
+            key = Path.Combine(_folder.Path, "append-only-key");
+            Assert.Equal(0, (await CliRunner.RunAsync(Environment(), "key", "add", "--random-key-file", key, "--append-only")).ExitCode);
+        }
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+        foreach (var number in new ulong[] { 3, 4 })
+        {
+            Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", FakeSegments.Write(segments, Cluster, number))).ExitCode);
+        }
+        return key;
+    }
+
+    private string[] WalObjects() => Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public async Task An_append_only_key_cannot_expire_wal_and_nothing_changes()
+    {
+        var key = await InitWithSegmentsAsync(appendOnly: true);
+        var before = WalObjects();
+
+        var refused = await CliRunner.RunAsync(Environment(key), "wal", "expire", "--keep-within", "0d", "--force");
+
+        Assert.Equal(ExitCodes.Failure, refused.ExitCode);
+        Assert.Contains("append-only", refused.Stderr);
+        Assert.Equal(before, WalObjects());
+    }
+
+    [Fact]
+    public async Task Without_a_base_backup_expire_says_why_it_keeps_everything_and_a_bad_span_is_a_usage_error()
+    {
+        var key = await InitWithSegmentsAsync(appendOnly: false);
+        var before = WalObjects();
+
+        var json = await CliRunner.RunAsync(Environment(key), "wal", "expire", "--keep-within", "7d", "--json");
+        Assert.Equal(0, json.ExitCode);
+        var report = JsonDocument.Parse(json.Stdout).RootElement;
+        Assert.Equal(0, report.GetProperty("expired").GetArrayLength());
+        Assert.Contains("no physical base backup", report.GetProperty("note").GetString());
+
+        var bad = await CliRunner.RunAsync(Environment(key), "wal", "expire", "--keep-within", "a week");
+        Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+        var unknown = await CliRunner.RunAsync(Environment(key), "wal", "expire", "--component", "nothing-here");
+        Assert.Equal(ExitCodes.Failure, unknown.ExitCode);
+        Assert.Contains("nothing was archived for component 'nothing-here'", unknown.Stderr);
+        Assert.Equal(before, WalObjects());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Forget_of_a_base_backup_expires_the_wal_only_it_needed_or_exits_3_leaving_the_wal_when_the_chain_has_a_gap(bool gap)
+    {
+        var key = await InitAsync();
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+        foreach (var number in gap ? new ulong[] { 3, 4, 6 } : [3, 4, 5, 6])
+        {
+            Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", FakeSegments.Write(segments, Cluster, number))).ExitCode);
+        }
+        var repository = await global::Lifeboat.Repository.Repository.OpenAsync(new LocalBlobStore(Path.Combine(_folder.Path, "repo")), "wal-cli-password", CancellationToken.None);
+        foreach (var (start, stop, age) in new (ulong, ulong, int)[] { (3, 3, 2), (4, 6, 1) })
+        {
+            var source = new BaseBackupInfo(Cluster, 1, new Lsn(start * (ulong)FakeSegments.Size + 40), new Lsn(stop * (ulong)FakeSegments.Size + 256), 1,
+                FakeSegments.Size, 150000, DateTimeOffset.UtcNow).ToMetadata();
+            source["kind"] = "postgres";
+            await repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow.AddHours(-age), Component = "postgres", Source = source }, CancellationToken.None);
+        }
+        var before = Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+
+        var forget = await CliRunner.RunAsync(Environment(key), "forget", "--keep-last", "1", "--component", "postgres");
+
+        Assert.Single(Directory.GetFiles(Path.Combine(_folder.Path, "repo", "snapshots")));
+        var after = Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        if (gap)
+        {
+            Assert.Equal(ExitCodes.Incomplete, forget.ExitCode);
+            Assert.Contains("snapshots removed, but not expiring the WAL of component 'postgres'", forget.Stderr);
+            Assert.Contains("is not restorable", forget.Stderr);
+            Assert.Equal(before, after);
+        }
+        else
+        {
+            Assert.Equal(0, forget.ExitCode);
+            Assert.Contains("WAL of component 'postgres': deleted 1 files", forget.Stdout);
+            Assert.Equal(before.Where(f => f != $"{Cluster}-{WalFileName.SegmentName(1, 3, FakeSegments.Size)}"), after);
+        }
     }
 }

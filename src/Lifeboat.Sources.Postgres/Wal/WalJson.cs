@@ -5,5 +5,4 @@ namespace Lifeboat.Sources.Postgres.Wal;
 /// <summary>Source-generated JSON for the WAL archive's objects.</summary>
 [JsonSerializable(typeof(WalHeader))]
 [JsonSerializable(typeof(ClusterRecord))]
-[JsonSerializable(typeof(WalSpoolMarker))]
 internal sealed partial class WalJson : JsonSerializerContext;

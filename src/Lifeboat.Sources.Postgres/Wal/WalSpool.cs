@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text.Json;
+using System.Text;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Sources.Postgres.Wal;
@@ -50,9 +50,9 @@ public sealed class WalSpool
         WalSpoolMarker? recorded;
         try
         {
-            recorded = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(marker, cancellationToken), WalJson.Default.WalSpoolMarker);
+            recorded = WalSpoolMarker.Parse(await File.ReadAllTextAsync(marker, Encoding.UTF8, cancellationToken));
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return false;
         }
@@ -106,7 +106,7 @@ public sealed class WalSpool
         {
             await using (var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
             {
-                await output.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(marker, WalJson.Default.WalSpoolMarker), cancellationToken);
+                await output.WriteAsync(Encoding.UTF8.GetBytes(marker.Format()), cancellationToken);
                 output.Flush(flushToDisk: true);
             }
             File.Move(temporary, MarkerPath(name), overwrite: true);

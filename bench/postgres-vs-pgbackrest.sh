@@ -21,13 +21,13 @@
 #            (pgBackRest archive-push, synchronous; Lifeboat wal push with a random key file, which archives up to 32
 #            ready segments ahead; "no batch" is Lifeboat with --batch 0, one process doing each whole push)
 #
-#   ONLY=push runs only the cluster (SCALE defaults to 20 then) and the push phase.
+#   ONLY=push runs only the cluster (SCALE defaults to 30 then) and the push phase.
 # While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat); each timed backup
 # starts once the archiver has caught up. Ratios are Lifeboat / pgBackRest: below 1 means faster or smaller.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ONLY=${ONLY:-}; [[ $ONLY == push ]] && SCALE=${SCALE:-20}
+ONLY=${ONLY:-}; [[ $ONLY == push ]] && SCALE=${SCALE:-30}
 SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; CHUNK_KIB=${CHUNK_KIB:-64}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

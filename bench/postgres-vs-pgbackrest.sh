@@ -16,12 +16,18 @@
 #   restore  building a data directory from the newest backup (pgBackRest: restore, process-max=2;
 #            Lifeboat: restore postgres latest --physical, which also runs pg_verifybackup); neither starts it
 #   push     the same SEGMENTS real 16 MiB segments pushed one process per segment into fresh archives, as
-#            archive_command does (pgBackRest archive-push, synchronous; Lifeboat wal push with a random key file)
+#            PostgreSQL's archiver does: each segment lies in a pg_wal folder with archive_status/<name>.ready, the
+#            archive_command runs once per segment in order and its .ready becomes .done on exit 0
+#            (pgBackRest archive-push, synchronous; Lifeboat wal push with a random key file, which archives up to 32
+#            ready segments ahead; "no batch" is Lifeboat with --batch 0, one process doing each whole push)
+#
+#   ONLY=push runs only the cluster (SCALE defaults to 30 then) and the push phase.
 # While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat); each timed backup
 # starts once the archiver has caught up. Ratios are Lifeboat / pgBackRest: below 1 means faster or smaller.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ONLY=${ONLY:-}; [[ $ONLY == push ]] && SCALE=${SCALE:-30}
 SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; CHUNK_KIB=${CHUNK_KIB:-64}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -136,6 +142,7 @@ wait_archived() {
 }
 pgbr_repo_bytes() { du -sb "$WORK/pgbr-repo/backup" | cut -f1; }
 
+if [[ $ONLY != push ]]; then
 # ---------------- full backups ----------------
 log "full backup 1"
 wait_archived
@@ -157,9 +164,11 @@ log "restore"
 mkdir -p "$WORK/restore-pgbr" "$WORK/restore-lb"; chown postgres "$WORK/restore-pgbr" "$WORK/restore-lb"; chmod 700 "$WORK/restore-pgbr" "$WORK/restore-lb"
 T_PGBR_RESTORE=$(secs as_pg "${PGBR[@]}" --pg1-path="$WORK/restore-pgbr" restore)
 T_LB_RESTORE=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" restore postgres latest --physical --target-dir "$WORK/restore-lb" --quiet)
+fi
 
 # ---------------- wal push: the same real segments into fresh archives ----------------
 log "wal push: $SEGMENTS segments each"
+wait_archived
 as_pg "$PGBIN/psql" -h "$WORK" -p "$PORT" -qAtc "select pg_switch_wal()" postgres >/dev/null
 SYSID=$(as_pg "$PGBIN/pg_controldata" "$WORK/data" | awk '/system identifier/ {print $NF}')
 mapfile -t ARCHIVED < <(ls "$WORK/lb-repo/wal" | grep -E "^$SYSID-[0-9A-F]{24}$" | sed "s/^$SYSID-//" | sort | tail -n "$SEGMENTS")
@@ -167,11 +176,26 @@ mapfile -t ARCHIVED < <(ls "$WORK/lb-repo/wal" | grep -E "^$SYSID-[0-9A-F]{24}$"
 for seg in "${ARCHIVED[@]}"; do
   as_pg "${LB_ENV[@]}" "$LIFEBOAT" wal fetch --system-id "$SYSID" "$seg" "$WORK/segs/$seg"
 done
-push_pgbr() { for f in "$WORK"/segs/*; do "${PGBR_WAL[@]}" archive-push "$f"; done; }
-push_lb() { for f in "$WORK"/segs/*; do "${LB_ENV_WAL[@]}" "$LIFEBOAT" wal push --quiet "$f"; done; }
-export -f push_pgbr push_lb; export WORK LIFEBOAT
-T_PGBR_PUSH=$(secs as_pg bash -c "$(declare -p PGBR_WAL LB_ENV_WAL); $(declare -f push_pgbr); push_pgbr")
-T_LB_PUSH=$(secs as_pg bash -c "$(declare -p PGBR_WAL LB_ENV_WAL); $(declare -f push_lb); push_lb")
+# One pg_wal folder per run, every segment marked ready; the driver is PostgreSQL's archiver loop.
+stage() {
+  rm -rf "$WORK/push-$1"; mkdir -p "$WORK/push-$1/pg_wal/archive_status"
+  for seg in "${ARCHIVED[@]}"; do cp "$WORK/segs/$seg" "$WORK/push-$1/pg_wal/"; : >"$WORK/push-$1/pg_wal/archive_status/$seg.ready"; done
+  chown -R postgres "$WORK/push-$1"; chmod 700 "$WORK/push-$1"
+}
+archiver() {
+  local dir=$1; shift
+  for f in $(ls "$dir/pg_wal" | grep -E '^[0-9A-F]{24}$' | sort); do
+    "$@" "$dir/pg_wal/$f" || { echo "archive_command failed for $f" >&2; return 1; }
+    mv "$dir/pg_wal/archive_status/$f.ready" "$dir/pg_wal/archive_status/$f.done"
+  done
+}
+run_archiver() { secs as_pg bash -c "$(declare -f archiver); archiver $(printf '%q ' "$@")"; }
+rm -rf "$WORK/lb-repo-wal-nobatch"; cp -a "$WORK/lb-repo-wal" "$WORK/lb-repo-wal-nobatch"
+stage pgbr; stage lb; stage lbnb
+T_PGBR_PUSH=$(run_archiver "$WORK/push-pgbr" "${PGBR_WAL[@]}" archive-push)
+T_LB_PUSH=$(run_archiver "$WORK/push-lb" "${LB_ENV_WAL[@]}" "$LIFEBOAT" wal push --quiet)
+T_LBNB_PUSH=$(run_archiver "$WORK/push-lbnb" "${LB_ENV_WAL[@]}" LIFEBOAT_REPOSITORY="$WORK/lb-repo-wal-nobatch" "$LIFEBOAT" wal push --quiet --batch 0)
+R_LBNB_PUSH=$(echo "scale=2; $SEGMENTS / $T_LBNB_PUSH" | bc)
 R_PGBR_PUSH=$(echo "scale=2; $SEGMENTS / $T_PGBR_PUSH" | bc); R_LB_PUSH=$(echo "scale=2; $SEGMENTS / $T_LB_PUSH" | bc)
 W_PGBR=$(du -sb "$WORK/pgbr-repo-wal/archive" | cut -f1); W_LB=$(du -sb "$WORK/lb-repo-wal/wal" | cut -f1)
 
@@ -179,12 +203,15 @@ W_PGBR=$(du -sb "$WORK/pgbr-repo-wal/archive" | cut -f1); W_LB=$(du -sb "$WORK/l
 mib() { echo "scale=1; $1 / 1048576" | bc; }
 printf '\nPostgreSQL %s, pgbench scale %s (%s), %s CPUs, load %s, Lifeboat chunks %s KiB on average\n' "$("$PGBIN/postgres" --version | awk '{print $3}')" "$SCALE" "$DBSIZE" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$CHUNK_KIB"
 printf '%-34s %14s %14s %8s\n' "measure" "pgBackRest" "Lifeboat" "LB/PGBR"
+if [[ $ONLY != push ]]; then
 printf '%-34s %14s %14s %8s\n' "full backup 1 (s)" "$T_PGBR_FULL1" "$T_LB_FULL1" "$(ratio "$T_LB_FULL1" "$T_PGBR_FULL1")"
 printf '%-34s %14s %14s %8s\n' "full backup 2 (s)" "$T_PGBR_FULL2" "$T_LB_FULL2" "$(ratio "$T_LB_FULL2" "$T_PGBR_FULL2")"
 printf '%-34s %14s %14s %8s\n' "stored after backup 1 (MiB)" "$(mib "$S_PGBR_1")" "$(mib "$S_LB_1")" "$(ratio "$S_LB_1" "$S_PGBR_1")"
 printf '%-34s %14s %14s %8s\n' "stored after backup 2 (MiB)" "$(mib "$S_PGBR_2")" "$(mib "$S_LB_2")" "$(ratio "$S_LB_2" "$S_PGBR_2")"
 printf '%-34s %14s %14s %8s\n' "growth by backup 2 (MiB)" "$(mib $((S_PGBR_2 - S_PGBR_1)))" "$(mib $((S_LB_2 - S_LB_1)))" "$(ratio $((S_LB_2 - S_LB_1)) $((S_PGBR_2 - S_PGBR_1)))"
 printf '%-34s %14s %14s %8s\n' "restore (s)" "$T_PGBR_RESTORE" "$T_LB_RESTORE" "$(ratio "$T_LB_RESTORE" "$T_PGBR_RESTORE")"
+fi
 printf '%-34s %14s %14s %8s\n' "wal push, $SEGMENTS segments (s)" "$T_PGBR_PUSH" "$T_LB_PUSH" "$(ratio "$T_LB_PUSH" "$T_PGBR_PUSH")"
 printf '%-34s %14s %14s %8s\n' "wal push (segments/s)" "$R_PGBR_PUSH" "$R_LB_PUSH" "$(ratio "$R_LB_PUSH" "$R_PGBR_PUSH")"
+printf '%-34s %14s %14s %8s\n' "wal push, no batch (segments/s)" "$R_PGBR_PUSH" "$R_LBNB_PUSH" "$(ratio "$R_LBNB_PUSH" "$R_PGBR_PUSH")"
 printf '%-34s %14s %14s %8s\n' "archived $SEGMENTS segments (MiB)" "$(mib "$W_PGBR")" "$(mib "$W_LB")" "$(ratio "$W_LB" "$W_PGBR")"

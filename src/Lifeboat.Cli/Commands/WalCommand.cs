@@ -25,12 +25,37 @@ public static class WalCommand
     private static Command Push()
     {
         var path = new Argument<string>("path") { Description = "The WAL file to archive (archive_command's %p)" };
-        var command = new Command("push", "Archive one WAL file; exit 0 only once it is durable in the repository (archive_command = 'lifeboat wal push %p')") { path, Component };
+        var spool = new Option<string?>("--spool")
+        {
+            Description = "Folder for markers of segments archived ahead (default: $LIFEBOAT_WAL_SPOOL, else lifeboat-spool next to pg_wal)",
+        };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Also archive up to N other segments PostgreSQL marked ready, so their own pushes finish at once (0: only this file)",
+            DefaultValueFactory = _ => 32,
+        };
+        var command = new Command("push", "Archive one WAL file; exit 0 only once it is durable in the repository (archive_command = 'lifeboat wal push %p')")
+        {
+            path, Component, spool, batch,
+        };
         command.SetBody(async (context, ct) =>
         {
-            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
             var file = context.Parse.GetValue(path)!;
-            var stored = await new WalArchive(repository).PushAsync(file, context.Parse.GetValue(Component)!, ct);
+            var component = context.Parse.GetValue(Component)!;
+            var spoolFolder = context.Parse.GetValue(spool) ?? NonEmpty(Environment.GetEnvironmentVariable("LIFEBOAT_WAL_SPOOL")) ?? WalSpool.DefaultDirectory(file);
+            var walSpool = spoolFolder is null ? null : new WalSpool(spoolFolder, RepositoryIdentity(context.RepositoryLocation), component);
+            // Archived earlier in a batch with this very content: durable already, so the repository is not opened.
+            var stored = false;
+            if (walSpool is null || !await walSpool.TryConsumeAsync(file, ct))
+            {
+                var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
+                var archive = new WalArchive(repository);
+                stored = (await archive.PushFileAsync(file, component, ct)).Stored;
+                if (walSpool is not null && context.Parse.GetValue(batch) is > 0 and var limit)
+                {
+                    await WalBatch.PushReadyAsync(archive, walSpool, file, component, limit, context.Token);
+                }
+            }
             if (context.Json)
             {
                 CommandContext.WriteJson(new { file = Path.GetFileName(file), stored, alreadyArchived = !stored });
@@ -43,6 +68,11 @@ public static class WalCommand
         });
         return command;
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    // A local repository is named by its absolute path, so a marker written from another working directory still matches.
+    private static string RepositoryIdentity(string location) => location.StartsWith("s3:", StringComparison.Ordinal) ? location : Path.GetFullPath(location);
 
     private static Command Fetch()
     {

@@ -100,7 +100,14 @@ public sealed class WalArchive(Repository.Repository repository)
     /// Returns only once the object is durable. Throws <see cref="WalConflictException"/> for another content under
     /// the same name or a segment from another cluster; nothing is stored then.
     /// </summary>
-    public async Task<bool> PushAsync(string path, string component, CancellationToken cancellationToken)
+    public async Task<bool> PushAsync(string path, string component, CancellationToken cancellationToken) =>
+        (await PushFileAsync(path, component, cancellationToken)).Stored;
+
+    /// <summary>
+    /// <see cref="PushAsync"/>, also returning the lowercase hex SHA-256 of the content that is now durable in the
+    /// repository (what a <see cref="WalSpool"/> marker records).
+    /// </summary>
+    public async Task<(bool Stored, string Sha256)> PushFileAsync(string path, string component, CancellationToken cancellationToken)
     {
         var file = WalFileName.Parse(Path.GetFileName(path));
         var content = await File.ReadAllBytesAsync(path, cancellationToken);
@@ -132,17 +139,17 @@ public sealed class WalArchive(Repository.Repository repository)
         var hash = Convert.ToHexStringLower(SHA256.HashData(content));
         if (await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) is { } existing)
         {
-            return SameOrThrow(existing, hash, file.Name);
+            return (SameOrThrow(existing, hash, file.Name), hash);
         }
         var walHeader = new WalHeader { File = file.Name, SystemIdentifier = cluster.SystemIdentifier, Size = content.Length, Sha256 = hash, Archived = DateTimeOffset.UtcNow };
         try
         {
             await repository.Store.PutAsync(name, Seal(name, walHeader, content), cancellationToken);
-            return true;
+            return (true, hash);
         }
         catch (BlobExistsException)
         {
-            return SameOrThrow(await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) ?? throw new IOException($"{name} exists but cannot be read"), hash, file.Name);
+            return (SameOrThrow(await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) ?? throw new IOException($"{name} exists but cannot be read"), hash, file.Name), hash);
         }
     }
 

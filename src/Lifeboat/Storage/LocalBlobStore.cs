@@ -500,7 +500,8 @@ public sealed partial class LocalBlobStore : IBlobStore
         return true;
     }
 
-    private static void FsyncDirectory(string folder)
+    /// <summary>Flushes a directory's entries (a rename or create in it) to disk; throws <see cref="IOException"/> when it cannot.</summary>
+    public static void FsyncDirectory(string folder)
     {
         int fd;
         do

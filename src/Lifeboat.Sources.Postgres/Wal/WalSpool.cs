@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Sources.Postgres.Wal;
+
+/// <summary>
+/// A local folder of markers, one per segment that a <c>wal push</c> archived ahead of PostgreSQL asking for it (a
+/// sibling marked <c>archive_status/*.ready</c>). A marker is written only after the segment is durable in the
+/// repository and records the segment's SHA-256 and the repository it went to; a later push of that segment whose
+/// content hashes the same, into the same repository, is already done and needs no repository at all.
+/// </summary>
+public sealed class WalSpool
+{
+    private readonly string _directory;
+    private readonly string _repository;
+    private readonly string _component;
+
+    /// <summary>A spool at <paramref name="directory"/> for pushes of <paramref name="component"/> into <paramref name="repository"/> (its location).</summary>
+    public WalSpool(string directory, string repository, string component)
+    {
+        _directory = Path.GetFullPath(directory);
+        _repository = repository;
+        _component = component;
+    }
+
+    /// <summary>The spool folder.</summary>
+    public string Directory => _directory;
+
+    /// <summary>
+    /// The default spool for a WAL file: <c>lifeboat-spool</c> next to its <c>pg_wal</c> folder when the file lies in a
+    /// folder named pg_wal that has an archive_status folder (PostgreSQL's layout); otherwise null (no batching).
+    /// </summary>
+    public static string? DefaultDirectory(string walFile)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(walFile))!;
+        return Path.GetFileName(folder) == "pg_wal" && System.IO.Directory.Exists(Path.Combine(folder, "archive_status"))
+            ? Path.Combine(Path.GetDirectoryName(folder)!, "lifeboat-spool")
+            : null;
+    }
+
+    /// <summary>
+    /// True when a marker proves <paramref name="walFile"/>'s current content was already archived into this spool's
+    /// repository for its component; the marker is consumed then. A marker that does not match (other content, other
+    /// repository or component, unreadable) proves nothing: false, and the caller pushes normally.
+    /// </summary>
+    public async Task<bool> TryConsumeAsync(string walFile, CancellationToken cancellationToken)
+    {
+        var marker = MarkerPath(Path.GetFileName(walFile));
+        WalSpoolMarker? recorded;
+        try
+        {
+            recorded = WalSpoolMarker.Parse(await File.ReadAllTextAsync(marker, Encoding.UTF8, cancellationToken));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        if (recorded is null || recorded.Repository != _repository || recorded.Component != _component || recorded.File != Path.GetFileName(walFile))
+        {
+            return false;
+        }
+        byte[] hash;
+        await using (var stream = new FileStream(walFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+        {
+            hash = await SHA256.HashDataAsync(stream, cancellationToken);
+        }
+        // Consumed either way: a mismatch means the marker is stale, and the normal push that follows decides.
+        File.Delete(marker);
+        return Convert.ToHexStringLower(hash) == recorded.Sha256;
+    }
+
+    /// <summary>
+    /// Segments (not partial or history files) in <paramref name="walFile"/>'s folder that PostgreSQL has marked ready
+    /// to archive, other than <paramref name="walFile"/> itself and those already holding a marker, oldest first, at
+    /// most <paramref name="limit"/>.
+    /// </summary>
+    public IReadOnlyList<string> ReadySiblings(string walFile, int limit)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(walFile))!;
+        var status = Path.Combine(folder, "archive_status");
+        if (!System.IO.Directory.Exists(status))
+        {
+            return [];
+        }
+        var self = Path.GetFileName(walFile);
+        return [.. System.IO.Directory.EnumerateFiles(status, "*.ready")
+            .Select(p => Path.GetFileNameWithoutExtension(p))
+            .Where(n => n != self && WalFileName.TryParse(n) is { Kind: WalFileKind.Segment } && !File.Exists(MarkerPath(n)) && File.Exists(Path.Combine(folder, n)))
+            .Order(StringComparer.Ordinal)
+            .Take(limit)
+            .Select(n => Path.Combine(folder, n))];
+    }
+
+    /// <summary>
+    /// Records that <paramref name="walFile"/> with content hash <paramref name="sha256"/> is durable in the repository.
+    /// Call only after the push returned; the marker is itself durable (temporary name, flushed, renamed, folder flushed).
+    /// </summary>
+    public async Task RecordAsync(string walFile, string sha256, CancellationToken cancellationToken)
+    {
+        EnsureDirectory();
+        var name = Path.GetFileName(walFile);
+        var marker = new WalSpoolMarker { File = name, Sha256 = sha256, Repository = _repository, Component = _component };
+        var temporary = Path.Combine(_directory, $".{name}.{Guid.NewGuid():N}");
+        try
+        {
+            await using (var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            {
+                await output.WriteAsync(Encoding.UTF8.GetBytes(marker.Format()), cancellationToken);
+                output.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, MarkerPath(name), overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+        LocalBlobStore.FsyncDirectory(_directory);
+    }
+
+    /// <summary>Deletes markers whose segment is no longer in <paramref name="walFolder"/> (PostgreSQL recycled it).</summary>
+    public void Sweep(string walFolder)
+    {
+        if (!System.IO.Directory.Exists(_directory))
+        {
+            return;
+        }
+        foreach (var marker in System.IO.Directory.EnumerateFiles(_directory))
+        {
+            var name = Path.GetFileName(marker);
+            if (!name.StartsWith('.') && !File.Exists(Path.Combine(walFolder, name)))
+            {
+                File.Delete(marker);
+            }
+        }
+    }
+
+    private void EnsureDirectory()
+    {
+        if (!System.IO.Directory.Exists(_directory))
+        {
+            System.IO.Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private string MarkerPath(string fileName) => Path.Combine(_directory, fileName);
+}

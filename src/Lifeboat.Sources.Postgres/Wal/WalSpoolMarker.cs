@@ -1,0 +1,35 @@
+namespace Lifeboat.Sources.Postgres.Wal;
+
+/// <summary>
+/// A spool marker: <see cref="File"/> with content <see cref="Sha256"/> is durable in <see cref="Repository"/> for
+/// <see cref="Component"/>. Stored as five lines of text (a tag, then the four fields), not JSON: reading it is on the
+/// path of every push, and loading a JSON serializer costs more than the rest of that read.
+/// </summary>
+public sealed record WalSpoolMarker
+{
+    private const string Tag = "lifeboat-wal-spool 1";
+
+    /// <summary>The WAL file name.</summary>
+    public required string File { get; init; }
+
+    /// <summary>Lowercase hex SHA-256 of the file's content as archived.</summary>
+    public required string Sha256 { get; init; }
+
+    /// <summary>The component it was archived for.</summary>
+    public required string Component { get; init; }
+
+    /// <summary>The repository location it was archived into.</summary>
+    public required string Repository { get; init; }
+
+    /// <summary>The marker's stored form.</summary>
+    public string Format() => $"{Tag}\n{File}\n{Sha256}\n{Component}\n{Repository}\n";
+
+    /// <summary>Parses <see cref="Format"/>'s output; null for anything else (a marker that proves nothing).</summary>
+    public static WalSpoolMarker? Parse(string text)
+    {
+        var lines = text.Split('\n');
+        return lines.Length == 6 && lines[0] == Tag && lines[5].Length == 0 && lines[2].Length == 64
+            ? new WalSpoolMarker { File = lines[1], Sha256 = lines[2], Component = lines[3], Repository = lines[4] }
+            : null;
+    }
+}

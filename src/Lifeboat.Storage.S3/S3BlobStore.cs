@@ -164,11 +164,27 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
                 partHashes.Add(md5);
             }
             var expected = $"{Convert.ToHexStringLower(MD5.HashData([.. partHashes.SelectMany(h => h)]))}-{parts.Count}";
-            var final = await runner.RunAsync($"COMPLETE {key}", null, async (_, ct) =>
-                (await client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            var final = await runner.RunAsync($"COMPLETE {key}", null, async (attempt, ct) =>
+            {
+                try
                 {
-                    BucketName = location.Bucket, Key = key, UploadId = uploadId, PartETags = parts,
-                }, ct).ConfigureAwait(false)).ETag, cancellationToken).ConfigureAwait(false);
+                    return (await client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                    {
+                        BucketName = location.Bucket, Key = key, UploadId = uploadId, PartETags = parts,
+                    }, ct).ConfigureAwait(false)).ETag;
+                }
+                catch (AmazonS3Exception) when (attempt > 1)
+                {
+                    // An earlier attempt may have completed the upload and only its answer was lost: the upload ID is gone
+                    // then, and the object exists. It can only be ours (the put refused an existing key before starting);
+                    // its ETag is checked below like any completion's.
+                    if (await StoredETagAsync(key, data.Length, ct).ConfigureAwait(false) is { } stored)
+                    {
+                        return stored;
+                    }
+                    throw;
+                }
+            }, cancellationToken).ConfigureAwait(false);
             // Amazon S3 reports the multipart form; some compatible servers (s3rver among them) the MD5 of the whole object.
             if (Unquote(final) != expected && Unquote(final) != Convert.ToHexStringLower(MD5.HashData(data.Span)))
             {
@@ -189,6 +205,21 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
                 // visible, and bucket lifecycle rules expire it.
             }
             throw;
+        }
+    }
+
+    // The ETag of the object at key when it exists with the given length; null when it does not exist (or differs in length).
+    private async Task<string?> StoredETagAsync(string key, long length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = key }, cancellationToken)
+                .ConfigureAwait(false);
+            return head.ContentLength == length ? head.ETag : null;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
         }
     }
 

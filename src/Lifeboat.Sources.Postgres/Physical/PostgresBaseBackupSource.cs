@@ -30,15 +30,11 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
     {
         var facts = await ReadServerAsync(cancellationToken);
         var program = PostgresTools.Find("pg_basebackup", facts.VersionNumber / 10000);
-        var environment = new Dictionary<string, string> { ["PGCONNECT_TIMEOUT"] = "15", ["PGAPPNAME"] = "lifeboat" };
-        if (connection.Settings.Password is { } password)
-        {
-            environment["PGPASSWORD"] = password;
-        }
+        var environment = connection.Environment();
         StreamedFile stored;
         TarWatcher tar;
         await using (var child = ChildProcess.Start(program,
-            ["-d", connection.Url, "-D", "-", "-F", "t", "-X", "none", "--checkpoint=fast", "--label=lifeboat", "--no-password"], environment))
+            ["-D", "-", "-F", "t", "-X", "none", "--checkpoint=fast", "--label=lifeboat", "--no-password"], environment))
         {
             tar = new TarWatcher(child.Stdout, new Dictionary<string, int> { [Label] = 64 * 1024, [Control] = 8192, [Manifest] = 64 * 1024 });
             stored = await sink.AddAsync(BaseBackupInfo.StreamName, tar, cancellationToken);

@@ -9,14 +9,10 @@ namespace Lifeboat.Sources.Postgres.Physical;
 /// </summary>
 public sealed class PostgresConnection
 {
-    private PostgresConnection(string url, NpgsqlConnectionStringBuilder settings)
+    private PostgresConnection(NpgsqlConnectionStringBuilder settings)
     {
-        Url = url;
         Settings = settings;
     }
-
-    /// <summary>The URL as given, for libpq programs (-d).</summary>
-    public string Url { get; }
 
     /// <summary>Npgsql's settings for the same server.</summary>
     public NpgsqlConnectionStringBuilder Settings { get; }
@@ -41,8 +37,8 @@ public sealed class PostgresConnection
             Pooling = false,
         };
         var userInfo = uri.UserInfo.Split(':', 2);
-        settings.Username = userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : Environment.GetEnvironmentVariable("PGUSER") ?? Environment.UserName;
-        settings.Password = userInfo.Length == 2 ? Uri.UnescapeDataString(userInfo[1]) : Environment.GetEnvironmentVariable("PGPASSWORD");
+        settings.Username = userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : System.Environment.GetEnvironmentVariable("PGUSER") ?? System.Environment.UserName;
+        settings.Password = userInfo.Length == 2 ? Uri.UnescapeDataString(userInfo[1]) : System.Environment.GetEnvironmentVariable("PGPASSWORD");
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var (key, value) = pair.Split('=', 2) is [var k, var v] ? (k, Uri.UnescapeDataString(v)) : (pair, "");
@@ -51,7 +47,38 @@ public sealed class PostgresConnection
                 settings.SslMode = Enum.Parse<SslMode>(value.Replace("-", ""), ignoreCase: true);
             }
         }
-        return new PostgresConnection(url, settings);
+        return new PostgresConnection(settings);
+    }
+
+    /// <summary>
+    /// The environment that makes libpq programs (pg_basebackup) connect to this server as this login. The password
+    /// travels only here, never on a command line, where any user could read it in the process list.
+    /// </summary>
+    public Dictionary<string, string> Environment()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["PGHOST"] = Settings.Host!,
+            ["PGPORT"] = Settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PGUSER"] = Settings.Username!,
+            ["PGDATABASE"] = Settings.Database!,
+            ["PGCONNECT_TIMEOUT"] = "15",
+            ["PGAPPNAME"] = "lifeboat",
+        };
+        if (Settings.Password is { } password)
+        {
+            environment["PGPASSWORD"] = password;
+        }
+        if (Settings.SslMode != SslMode.Prefer)
+        {
+            environment["PGSSLMODE"] = Settings.SslMode.ToString().ToLowerInvariant() switch
+            {
+                "verifyca" => "verify-ca",
+                "verifyfull" => "verify-full",
+                var mode => mode,
+            };
+        }
+        return environment;
     }
 
     /// <summary>Opens a connection; a failure says which server and why.</summary>

@@ -31,7 +31,13 @@ public static class PlanKinds
                 {
                     server.Settings.Password = secret;
                 }
-                return new Lifeboat.Sources.Postgres.Physical.PostgresBaseBackupSource(server, TimeProvider.System);
+                var methodText = s.OptionalText("method") ?? "auto";
+                var method = Commands.Sources.PostgresPhysicalBackupCommand.ParseMethod(methodText);
+                if (method is null)
+                {
+                    s.Invalid("method", $"'{methodText}' is not a base backup method", "use 'auto' (the default), 'local' (read the data directory on this machine) or 'stream' (pg_basebackup)");
+                }
+                return new Lifeboat.Sources.Postgres.Physical.PostgresBaseBackupSource(server, TimeProvider.System, method ?? default);
             }
             if (mode != "logical")
             {

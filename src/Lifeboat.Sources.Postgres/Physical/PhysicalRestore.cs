@@ -58,14 +58,9 @@ public sealed class PhysicalRestore(Repository.Repository repository)
             {
                 await RunAsync("chown", [options.Owner, target], cancellationToken);
             }
-            var reader = new SnapshotFileReader(repository);
-            var node = await reader.FindAsync(snapshot, BaseBackupInfo.StreamName, cancellationToken);
-            await using (var tar = Start(runAs, options.Owner, "tar", ["-x", "-f", "-", "-C", target, "--no-same-owner"], writeStdin: true))
-            {
-                bytes = await reader.CopyToAsync(node, tar.Stdin, cancellationToken);
-                tar.Stdin.Close();
-                await tar.EnsureSuccessAsync(cancellationToken);
-            }
+            bytes = snapshot.Source.GetValueOrDefault("method") == "local"
+                ? await RestoreDirectoryAsync(snapshot, target, cancellationToken)
+                : await ExtractTarAsync(snapshot, target, runAs, options.Owner, cancellationToken);
             var bin = PostgresTools.BinDirectory(backup.ServerVersionNumber / 10000)
                 ?? throw new FileNotFoundException($"PostgreSQL {backup.ServerVersionNumber / 10000} is not installed; the restored data directory needs its server");
             if (File.Exists(Path.Combine(target, "backup_manifest")))
@@ -86,6 +81,34 @@ public sealed class PhysicalRestore(Repository.Repository repository)
         }
         var outcome = await StartAndWaitAsync(target, backup, options, runAs, cancellationToken);
         return new PhysicalRestoreResult(target, bytes, true, outcome);
+    }
+
+    private async Task<long> ExtractTarAsync(Snapshot snapshot, string target, bool runAs, string owner, CancellationToken cancellationToken)
+    {
+        var reader = new SnapshotFileReader(repository);
+        var node = await reader.FindAsync(snapshot, BaseBackupInfo.StreamName, cancellationToken);
+        await using var tar = Start(runAs, owner, "tar", ["-x", "-f", "-", "-C", target, "--no-same-owner"], writeStdin: true);
+        var bytes = await reader.CopyToAsync(node, tar.Stdin, cancellationToken);
+        tar.Stdin.Close();
+        await tar.EnsureSuccessAsync(cancellationToken);
+        return bytes;
+    }
+
+    // A data directory read straight from disk restores as files, in parallel, each verified before its rename; the
+    // backup_label that pg_backup_stop returned goes into it, so recovery starts from the backup's start LSN.
+    private async Task<long> RestoreDirectoryAsync(Snapshot snapshot, string target, CancellationToken cancellationToken)
+    {
+        var result = await new Restorer(repository).RunAsync(snapshot, new RestoreOptions { Target = target, Root = DataDirectoryBackup.DataPath },
+            new RestoreProgress(), cancellationToken);
+        if (result.Errors.Count > 0)
+        {
+            var first = result.Errors[0];
+            throw new IOException($"{result.Errors.Count} file(s) of the base backup could not be restored, first {first.Path}: {first.Reason}; the data directory was emptied again");
+        }
+        var reader = new SnapshotFileReader(repository);
+        var label = await reader.FindAsync(snapshot, DataDirectoryBackup.LabelName, cancellationToken);
+        await reader.RestoreToFileAsync(label, Path.Combine(target, "backup_label"), overwrite: false, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+        return result.Bytes;
     }
 
     private static bool PrepareDirectory(string target)

@@ -7,13 +7,16 @@ using Lifeboat.Sources.Postgres.Wal;
 namespace Lifeboat.Sources.Postgres.Physical;
 
 /// <summary>
-/// A physical base backup: <c>pg_basebackup -D - -Ft -X none</c> streamed as one tar (<see cref="BaseBackupInfo.StreamName"/>)
-/// into the repository, no temporary file. The WAL is not in the tar: it comes from the archive that
-/// <c>lifeboat wal push</c> fills, so a server whose archive_mode is off is refused (its backups could never be
-/// restored). Start LSN and timeline come from the tar's backup_label, the stop LSN from its manifest's WAL range,
-/// the system identifier from its pg_control; anything missing fails the backup.
+/// A physical base backup. Where this machine can read the server's data directory (the <see cref="BaseBackupMethod.Local"/>
+/// method, chosen by default when it can), the directory is read straight into the snapshot between pg_backup_start
+/// and pg_backup_stop (<see cref="DataDirectoryBackup"/>); otherwise (<see cref="BaseBackupMethod.Stream"/>)
+/// <c>pg_basebackup -D - -Ft -X none</c> is streamed as one tar (<see cref="BaseBackupInfo.StreamName"/>), no temporary
+/// file. The WAL is in neither: it comes from the archive that <c>lifeboat wal push</c> fills, so a server whose
+/// archive_mode is off is refused (its backups could never be restored). Start LSN and timeline come from the
+/// backup_label, the stop LSN from pg_backup_stop or the tar's manifest, the system identifier from pg_control;
+/// anything missing fails the backup.
 /// </summary>
-public sealed class PostgresBaseBackupSource(PostgresConnection connection, TimeProvider clock) : ISource
+public sealed class PostgresBaseBackupSource(PostgresConnection connection, TimeProvider clock, BaseBackupMethod method = BaseBackupMethod.Auto) : ISource
 {
     private const string Label = "backup_label";
     private const string Control = "global/pg_control";
@@ -29,6 +32,69 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
     public async Task<IReadOnlyDictionary<string, string>> ProduceAsync(StreamSink sink, CancellationToken cancellationToken)
     {
         var facts = await ReadServerAsync(cancellationToken);
+        var metadata = ChooseLocal(facts) is { } dataDirectory
+            ? await ProduceLocalAsync(sink, facts, dataDirectory, cancellationToken)
+            : await ProduceStreamAsync(sink, facts, cancellationToken);
+        metadata["server_version"] = facts.Version;
+        return metadata;
+    }
+
+    /// <summary>The data directory to read here, or null to stream; throws when Local was asked for and is impossible.</summary>
+    private string? ChooseLocal(ServerFacts facts)
+    {
+        if (method == BaseBackupMethod.Stream)
+        {
+            return null;
+        }
+        string? reason = null;
+        if (facts.DataDirectory is not { } directory)
+        {
+            reason = "the login may not read the data_directory setting (grant it pg_read_all_settings)";
+        }
+        else if (facts.InRecovery)
+        {
+            reason = "the server is a standby";
+        }
+        else if (DataDirectoryBackup.SystemIdentifierOf(directory) is not { } found)
+        {
+            reason = $"its data directory {directory} cannot be read on this machine";
+        }
+        else if (found != facts.SystemIdentifier)
+        {
+            reason = $"{directory} on this machine belongs to cluster {found}, not to the server's cluster {facts.SystemIdentifier}";
+        }
+        else
+        {
+            return directory;
+        }
+        return method == BaseBackupMethod.Local
+            ? throw new InvalidOperationException($"--method local is impossible: {reason}; nothing was backed up (use --method stream: pg_basebackup over the connection)")
+            : null;
+    }
+
+    private async Task<Dictionary<string, string>> ProduceLocalAsync(StreamSink sink, ServerFacts facts, string dataDirectory, CancellationToken cancellationToken)
+    {
+        await using var db = await connection.OpenAsync(cancellationToken);
+        var copied = await DataDirectoryBackup.RunAsync(db, facts.VersionNumber, dataDirectory, sink, cancellationToken);
+        var stopTime = clock.GetUtcNow();
+        var (startLsn, timeline) = ParseLabel(Encoding.UTF8.GetBytes(copied.Label));
+        if (DataDirectoryBackup.SystemIdentifierOf(dataDirectory) != facts.SystemIdentifier)
+        {
+            throw new IOException($"{dataDirectory} no longer holds cluster {facts.SystemIdentifier}; the backup is not recorded");
+        }
+        // A primary's backup starts and stops on one timeline (standbys are streamed, never read here).
+        var info = new BaseBackupInfo(facts.SystemIdentifier, timeline, startLsn, copied.StopLsn, timeline, facts.SegmentSize, facts.VersionNumber, stopTime);
+        var metadata = info.ToMetadata();
+        metadata["method"] = "local";
+        metadata["data_directory"] = dataDirectory;
+        metadata["bytes"] = copied.Directory.Bytes.ToString(CultureInfo.InvariantCulture);
+        metadata["files"] = copied.Directory.Files.ToString(CultureInfo.InvariantCulture);
+        metadata["vanished_files"] = copied.Vanished.ToString(CultureInfo.InvariantCulture);
+        return metadata;
+    }
+
+    private async Task<Dictionary<string, string>> ProduceStreamAsync(StreamSink sink, ServerFacts facts, CancellationToken cancellationToken)
+    {
         var program = PostgresTools.Find("pg_basebackup", facts.VersionNumber / 10000);
         var environment = connection.Environment();
         StreamedFile stored;
@@ -55,13 +121,14 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
         }
         var info = new BaseBackupInfo(systemIdentifier, timeline, startLsn, stopLsn, stopTimeline, facts.SegmentSize, facts.VersionNumber, stopTime);
         var metadata = info.ToMetadata();
-        metadata["server_version"] = facts.Version;
+        metadata["method"] = "stream";
         metadata["bytes"] = stored.Size.ToString(CultureInfo.InvariantCulture);
         metadata["members"] = tar.Members.ToString(CultureInfo.InvariantCulture);
         return metadata;
     }
 
-    private sealed record ServerFacts(string Version, int VersionNumber, ulong SystemIdentifier, long SegmentSize, string ArchiveCommand);
+    private sealed record ServerFacts(string Version, int VersionNumber, ulong SystemIdentifier, long SegmentSize, string ArchiveCommand,
+        string? DataDirectory, bool InRecovery);
 
     private async Task<ServerFacts> ReadServerAsync(CancellationToken cancellationToken)
     {
@@ -69,13 +136,21 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
         await using var command = db.CreateCommand();
         command.CommandText = "SELECT current_setting('server_version'), current_setting('server_version_num')::int, "
             + "(SELECT system_identifier FROM pg_control_system())::text, (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size')::bigint, "
-            + "current_setting('archive_mode'), current_setting('archive_command'), pg_is_in_recovery()";
+            + "current_setting('archive_mode'), current_setting('archive_command'), pg_is_in_recovery(), "
+            // pg_settings hides data_directory from logins without pg_read_all_settings: then it is null, and the backup streams.
+            + "(SELECT setting FROM pg_settings WHERE name = 'data_directory'), "
+            + "(SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global'))::int";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var facts = new ServerFacts(reader.GetString(0), reader.GetInt32(1), ulong.Parse(reader.GetString(2), CultureInfo.InvariantCulture),
-            reader.GetInt64(3), reader.GetString(5));
-        var archiveMode = reader.GetString(4);
         var inRecovery = reader.GetBoolean(6);
+        var facts = new ServerFacts(reader.GetString(0), reader.GetInt32(1), ulong.Parse(reader.GetString(2), CultureInfo.InvariantCulture),
+            reader.GetInt64(3), reader.GetString(5), reader.IsDBNull(7) ? null : reader.GetString(7), inRecovery);
+        var archiveMode = reader.GetString(4);
+        if (reader.GetInt32(8) > 0)
+        {
+            throw new NotSupportedException($"{connection.Display} has tablespaces outside its data directory, which Lifeboat's base backups do not cover yet; "
+                + "nothing was backed up (take a logical backup, or move the tablespaces into pg_default)");
+        }
         if (archiveMode == "off" || (inRecovery && archiveMode != "always"))
         {
             throw new InvalidOperationException($"{connection.Display} has archive_mode = {archiveMode}{(inRecovery ? " on a standby" : "")}: a physical backup "

@@ -32,7 +32,7 @@ public sealed class Archiver(Repository.Repository repository, TimeProvider cloc
         var parentRoot = parent is null ? null : await trees.LoadAsync(parent.Tree, cancellationToken);
 
         await using var pipeline = new BackupPipeline(repository, progress, options.Workers, cancellationToken);
-        var walker = new TreeWalker(repository, pipeline, trees, excludes, progress);
+        var walker = new TreeWalker(repository, pipeline, trees, excludes.IsExcluded, progress);
         var rootTask = walker.ArchiveRootAsync(SourceTree.Build(paths), parentRoot);
         Digest root;
         try

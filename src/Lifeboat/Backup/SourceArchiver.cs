@@ -20,7 +20,7 @@ public sealed class SourceArchiver(Repository.Repository repository, TimeProvide
         var stopwatch = Stopwatch.StartNew();
         var paths = source.Describe();
         await using var pipeline = new BackupPipeline(repository, progress, options.Workers, cancellationToken);
-        var sink = new StreamSink(pipeline, repository, clock, ct => FindParentAsync(source.Kind, paths, options, progress, ct));
+        var sink = new StreamSink(pipeline, repository, progress, clock, ct => FindParentAsync(source.Kind, paths, options, progress, ct));
         var produce = source.ProduceAsync(sink, pipeline.Token);
         IReadOnlyDictionary<string, string> metadata;
         Digest root;
@@ -42,8 +42,10 @@ public sealed class SourceArchiver(Repository.Repository repository, TimeProvide
             {
                 throw new InvalidOperationException($"the {source.Kind} source produced nothing to back up");
             }
-            files = nodes.Count;
-            totalBytes = nodes.Sum(n => n.Node.Size);
+            var below = sink.DirectoryTotals;
+            files = nodes.Count(n => n.Node.Type == TreeNode.File) + below.Files;
+            totalBytes = nodes.Sum(n => n.Node.Size) + below.Bytes;
+            directories = below.Directories;
             (root, _) = await StoreDirectoryAsync(pipeline, nodes, 0, () => directories++);
         }
         catch (OperationCanceledException)

@@ -11,7 +11,7 @@ namespace Lifeboat.Backup;
 /// are done. Back-pressure comes from the pipeline's bounded file queue.
 /// </summary>
 internal sealed class TreeWalker(Repository.Repository repository, BackupPipeline pipeline, TreeReader trees,
-    ExcludeMatcher excludes, BackupProgress progress)
+    Func<string, string, bool> isExcluded, BackupProgress progress)
 {
     private static readonly EnumerationOptions ListOptions = new()
     {
@@ -39,6 +39,13 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
         return await await WalkListingAsync("/", parentRoot)
             ?? throw new IOException("cannot list /: " + (progress.Errors.LastOrDefault() ?? "unknown error"));
     }
+
+    /// <summary>
+    /// Walks one directory as the node <paramref name="name"/>: awaiting queues every file below it; the returned task
+    /// completes with the node once every file is stored, or null when the directory cannot be listed.
+    /// </summary>
+    public async ValueTask<Task<TreeNode?>> WalkDirectoryAsync(string path, string name) =>
+        await WalkEntryAsync(path, name, Posix.LStat(path), parentNode: null);
 
     // The walk is two-phase. Awaiting a Walk… method means "every file below has been queued"; the task it returns
     // completes when the node is ready. Walking waits on the pipeline's bounded file queue, so the walk never runs
@@ -122,7 +129,7 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
         foreach (var childName in names)
         {
             var childPath = path == "/" ? "/" + childName : path + "/" + childName;
-            if (excludes.IsExcluded(childPath, childName))
+            if (isExcluded(childPath, childName))
             {
                 continue;
             }

@@ -17,8 +17,22 @@ public sealed class Restorer(Repository.Repository repository)
     public async Task<RestoreResult> RunAsync(Snapshot snapshot, RestoreOptions options, RestoreProgress progress, CancellationToken cancellationToken)
     {
         var target = Path.GetFullPath(options.Target);
-        var includes = options.Includes.Select(p => "/" + p.Trim('/')).Select(p => p == "/" ? "" : p).ToList();
+        var root = options.Root is { } named ? "/" + named.Trim('/') : null;
+        if (root is not null && options.Includes.Count > 0)
+        {
+            throw new ArgumentException("a restore with a root directory takes no includes");
+        }
+        var includes = root is not null ? [root] : options.Includes.Select(p => "/" + p.Trim('/')).Select(p => p == "/" ? "" : p).ToList();
         var items = await PlanAsync(snapshot, target, includes, cancellationToken);
+        if (root is not null)
+        {
+            items = [.. items.Where(i => i.SnapshotPath == root || i.SnapshotPath.StartsWith(root + "/", StringComparison.Ordinal))
+                .Select(i => i with { TargetPath = target + i.SnapshotPath[root.Length..] })];
+            if (items.FirstOrDefault() is not { Node.Type: TreeNode.Directory })
+            {
+                throw new ArgumentException($"the snapshot holds no directory {root}");
+            }
+        }
         if (includes.Count > 0 && items.Count == 0)
         {
             throw new ArgumentException($"the snapshot holds nothing at {string.Join(", ", options.Includes)}");

@@ -13,6 +13,7 @@ public sealed class StreamSink
 {
     private readonly BackupPipeline _pipeline;
     private readonly Repository.Repository _repository;
+    private readonly BackupProgress _progress;
     private readonly Func<CancellationToken, Task<ParentSnapshot?>> _findParent;
     private readonly List<(string Path, Task<TreeNode?> Node)> _nodes = [];
     private readonly HashSet<string> _files = new(StringComparer.Ordinal);
@@ -20,18 +21,23 @@ public sealed class StreamSink
     private readonly uint _uid, _gid;
     private Task<ParentSnapshot?>? _parent;
 
-    internal StreamSink(BackupPipeline pipeline, Repository.Repository repository, TimeProvider clock,
+    internal StreamSink(BackupPipeline pipeline, Repository.Repository repository, BackupProgress progress, TimeProvider clock,
         Func<CancellationToken, Task<ParentSnapshot?>> findParent)
     {
         _pipeline = pipeline;
         _repository = repository;
+        _progress = progress;
         _findParent = findParent;
         Clock = clock;
-        var self = Posix.LStat("/proc/self");
+        // The trailing slash follows the /proc/self link (owned by root) to this process's own entry, owned by its user.
+        var self = Posix.LStat("/proc/self/");
         (_uid, _gid) = (self.Uid, self.Gid);
     }
 
     internal TimeProvider Clock { get; }
+
+    /// <summary>Files, directories and bytes below the directories added with <see cref="AddDirectoryAsync"/>.</summary>
+    internal (long Files, long Directories, long Bytes) DirectoryTotals { get; private set; }
 
     /// <summary>Every file added, with its path; a node is null when its stream failed.</summary>
     internal IReadOnlyList<(string Path, Task<TreeNode?> Node)> Nodes => _nodes;
@@ -77,6 +83,58 @@ public sealed class StreamSink
             throw new IOException($"reading the stream '{path}' failed: {reason?.Message ?? "unknown error"}", reason);
         }
         return new StreamedFile(path, stored.Size, stored.ContentHash!);
+    }
+
+    /// <summary>
+    /// Reads the directory <paramref name="directory"/> of this machine, with everything below it that
+    /// <paramref name="isExcluded"/> (absolute path, name) does not leave out, into the snapshot at
+    /// <paramref name="path"/>: files are read in parallel with the pipeline and keep their modes, owners and times.
+    /// Entries that cannot be listed or read are left out and returned in <see cref="StreamedDirectory.Errors"/>
+    /// ("absolute path: message"), not reported: the caller decides whether they fail the source. Every file is read
+    /// again (no parent is consulted).
+    /// </summary>
+    public async Task<StreamedDirectory> AddDirectoryAsync(string path, string directory, Func<string, string, bool> isExcluded,
+        CancellationToken cancellationToken)
+    {
+        Claim(path);
+        var root = Path.GetFullPath(directory).TrimEnd('/');
+        var before = _progress.Errors.Count;
+        var walker = new TreeWalker(_repository, _pipeline, new TreeReader(_repository), isExcluded, _progress);
+        TreeNode? node;
+        try
+        {
+            node = await (await walker.WalkDirectoryAsync(root, NameOf(path))).WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            _files.Remove(path);
+            throw;
+        }
+        var errors = TakeErrorsAfter(before);
+        if (node is not { Type: TreeNode.Directory })
+        {
+            _files.Remove(path);
+            throw new IOException($"{root} is not a directory that can be listed: {errors.LastOrDefault() ?? "unknown error"}");
+        }
+        _nodes.Add((path, Task.FromResult<TreeNode?>(node)));
+        var totals = DirectoryTotals;
+        DirectoryTotals = (totals.Files + walker.Files, totals.Directories + walker.Directories, totals.Bytes + walker.TotalBytes);
+        return new StreamedDirectory(path, walker.Files, walker.TotalBytes, errors);
+    }
+
+    // Sources add one thing at a time, so every error queued since the walk began is the walk's own.
+    private List<string> TakeErrorsAfter(int count)
+    {
+        var all = new List<string>();
+        while (_progress.Errors.TryDequeue(out var error))
+        {
+            all.Add(error);
+        }
+        foreach (var earlier in all.Take(count))
+        {
+            _progress.Errors.Enqueue(earlier);
+        }
+        return [.. all.Skip(count)];
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ public static class PostgresBackupCommand
         var pgDumpAll = new Option<string?>("--pg-dumpall") { Description = "The pg_dumpall program to run (default: the installed one of the server's major version)" };
         var command = new Command("postgres", "Back up a PostgreSQL database: pg_dump in one consistent snapshot, streamed into the repository, with row counts for verification")
         {
-            connection, passwordFile, noGlobals, pgDump, pgDumpAll, PostgresPhysicalBackupCommand.Physical,
+            connection, passwordFile, noGlobals, pgDump, pgDumpAll, PostgresPhysicalBackupCommand.Physical, PostgresPhysicalBackupCommand.Method,
         };
         SourceBackup.AddCommonOptions(command);
         command.SetBody((context, ct) =>

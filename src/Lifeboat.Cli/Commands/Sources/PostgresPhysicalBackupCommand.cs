@@ -12,10 +12,23 @@ public static class PostgresPhysicalBackupCommand
     /// <summary>--physical, an option of <c>lifeboat backup postgres</c> (see <see cref="PostgresBackupCommand"/>).</summary>
     public static readonly Option<bool> Physical = new("--physical") { Description = "A physical base backup (pg_basebackup) for point-in-time recovery with the WAL archive, instead of pg_dump" };
 
+    /// <summary>--method, an option of <c>lifeboat backup postgres --physical</c>.</summary>
+    public static readonly Option<BaseBackupMethod> Method = new("--method")
+    {
+        Description = "How the base backup reads the cluster: local (the data directory straight from this machine's disk, in parallel), "
+            + "stream (pg_basebackup over the connection), or auto (local when this machine can read the server's data directory)",
+        DefaultValueFactory = _ => BaseBackupMethod.Auto,
+    };
+
     /// <summary>Runs a physical base backup of the server <paramref name="connectionText"/> names.</summary>
     public static Task<int> RunPhysicalAsync(CommandContext context, string connectionText, CancellationToken cancellationToken)
     {
         var connection = PostgresConnection.Parse(connectionText);
-        return SourceBackup.RunAsync(context, new PostgresBaseBackupSource(connection, TimeProvider.System), cancellationToken);
+        var method = context.Parse.GetValue(Method);
+        return SourceBackup.RunAsync(context, new PostgresBaseBackupSource(connection, TimeProvider.System, method), cancellationToken);
     }
+
+    /// <summary>Parses a plan's or a user's method name; null when it is not one.</summary>
+    public static BaseBackupMethod? ParseMethod(string text) => Enum.TryParse<BaseBackupMethod>(text, ignoreCase: true, out var method)
+        && !int.TryParse(text, out _) ? method : null;
 }

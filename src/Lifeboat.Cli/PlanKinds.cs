@@ -15,6 +15,7 @@ public static class PlanKinds
 {
     /// <summary>Every kind of this build, keyed as the plan names them.</summary>
     public static ComponentKinds Create() => ComponentKinds.CreateDefault()
+        .OnForget(ExpireWalAsync)
         .AddSource("sqlite", s => new SqliteSource(s.Path("file")))
         .AddSource("redis", s =>
         {
@@ -50,4 +51,14 @@ public static class PlanKinds
             });
         })
         .AddSource("bucket", s => new BucketSource(S3Location.Parse(s.Text("url"))));
+
+    // A plan's retention removes physical base backups like 'lifeboat forget' does, so it expires their WAL the same way.
+    private static async Task ExpireWalAsync(Repository.Repository repository, IReadOnlyList<Snapshots.Snapshot> removed, CancellationToken cancellationToken)
+    {
+        var (_, refused) = await Lifeboat.Sources.Postgres.Wal.WalExpiryAfterForget.RunAsync(repository, removed, cancellationToken);
+        if (refused.Count > 0)
+        {
+            throw new InvalidOperationException($"snapshots removed, but the WAL was not expired: {string.Join("; ", refused)}");
+        }
+    }
 }

@@ -31,6 +31,19 @@ public sealed class ComponentKinds
         .AddPlanned("sqlite")
         .AddPlanned("bucket");
 
+    /// <summary>
+    /// What a plan's retention step does after it removed snapshots, with the repository still locked exclusively
+    /// (PostgreSQL: expire the WAL no kept base backup needs); it throws to fail the step. Null: nothing.
+    /// </summary>
+    public Func<Repository.Repository, IReadOnlyList<Snapshots.Snapshot>, CancellationToken, Task>? AfterForget { get; private set; }
+
+    /// <summary>Sets <see cref="AfterForget"/>.</summary>
+    public ComponentKinds OnForget(Func<Repository.Repository, IReadOnlyList<Snapshots.Snapshot>, CancellationToken, Task> after)
+    {
+        AfterForget = after;
+        return this;
+    }
+
     /// <summary>Every kind name, available or planned.</summary>
     public IEnumerable<string> Names => _kinds.Keys;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Lifeboat.Retention;
-using Lifeboat.Sources.Postgres.Physical;
 using Lifeboat.Sources.Postgres.Wal;
 using Lifeboat.Storage;
 
@@ -72,9 +71,8 @@ public static class ForgetCommand
                     await repository.Store.DeleteAsync(new BlobName(BlobKind.Snapshot, decision.Id.ToString()), ct);
                 }
             }
-            var removedClusters = decisions.Where(d => !d.Keep).Select(d => d.Snapshot.Source.GetValueOrDefault("kind") == "postgres" ? BaseBackupInfo.FromMetadata(d.Snapshot.Source) : null)
-                .OfType<BaseBackupInfo>().Select(b => b.SystemIdentifier).ToHashSet();
-            var (wal, refused) = dry || p.GetValue(keepWal) || removedClusters.Count == 0 ? ([], []) : await ExpireWalAsync(repository, removedClusters, ct);
+            var (wal, refused) = dry || p.GetValue(keepWal) ? ([], [])
+                : await WalExpiryAfterForget.RunAsync(repository, decisions.Where(d => !d.Keep).Select(d => d.Snapshot), ct);
             Report(context, decisions, dry, wal);
             foreach (var message in refused)
             {
@@ -83,29 +81,6 @@ public static class ForgetCommand
             return refused.Count == 0 ? ExitCodes.Success : ExitCodes.Incomplete;
         });
         return command;
-    }
-
-    private static async Task<(List<WalExpiryReport> Reports, List<string> Refused)> ExpireWalAsync(Repository.Repository repository, HashSet<ulong> clusters, CancellationToken cancellationToken)
-    {
-        var archive = new WalArchive(repository);
-        var reports = new List<WalExpiryReport>();
-        var refused = new List<string>();
-        foreach (var component in await archive.ComponentsAsync(cancellationToken))
-        {
-            if (await archive.FindClusterAsync(component, cancellationToken) is not { } cluster || !clusters.Contains(cluster.SystemIdentifier))
-            {
-                continue;
-            }
-            try
-            {
-                reports.Add(await new WalExpiry(repository).RunAsync(component, keepArchivedAfter: null, dryRun: false, force: false, cancellationToken));
-            }
-            catch (WalExpiryRefusedException e)
-            {
-                refused.Add(e.Message);
-            }
-        }
-        return (reports, refused);
     }
 
     private static void Report(CommandContext context, List<RetentionDecision> decisions, bool dry, List<WalExpiryReport> wal)

@@ -1,6 +1,7 @@
 using Lifeboat.Maintenance;
 using Lifeboat.Retention;
 using Lifeboat.Runs;
+using Lifeboat.Snapshots;
 using Lifeboat.Sources;
 using Lifeboat.Storage;
 
@@ -201,13 +202,17 @@ public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvid
     {
         var snapshots = (await opened.Repository.LoadSnapshotsAsync(cancellationToken))
             .Where(s => s.Snapshot.Component == component.Name && s.Snapshot.Host == plan.Host);
-        var forgotten = 0;
+        var removed = new List<Snapshot>();
         foreach (var decision in RetentionPlanner.Plan(snapshots, component.Retention!).Where(d => !d.Keep))
         {
             await opened.Repository.Store.DeleteAsync(new BlobName(BlobKind.Snapshot, decision.Id.ToString()), cancellationToken);
-            forgotten++;
+            removed.Add(decision.Snapshot);
         }
-        return forgotten;
+        if (removed.Count > 0 && kinds.AfterForget is { } after)
+        {
+            await after(opened.Repository, removed, cancellationToken);
+        }
+        return removed.Count;
     }
 
     private static async Task ForAllAsync(List<ComponentRun> runs, string step, CancellationToken cancellationToken, Func<Task> body)

@@ -87,6 +87,13 @@ internal sealed class ArchivingCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The WAL files archived in the repository under <paramref name="prefix"/> (system identifier and '-'), without it, in order.</summary>
+    public List<string> ArchivedWal(string prefix) =>
+    [
+        .. Directory.GetFiles(Path.Combine(Repository, "wal")).Select(Path.GetFileName).OfType<string>()
+            .Where(f => f.StartsWith(prefix, StringComparison.Ordinal)).Select(f => f[prefix.Length..]).Order(StringComparer.Ordinal),
+    ];
+
     /// <summary>Stops a restored server in <paramref name="directory"/>, if one runs there.</summary>
     public static async Task StopRestoredAsync(string directory)
     {

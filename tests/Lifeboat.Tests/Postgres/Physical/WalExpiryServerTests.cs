@@ -26,13 +26,13 @@ public sealed class WalExpiryServerTests
             [.. files.Where(f => string.CompareOrdinal(f[..Math.Min(24, f.Length)], segment) < 0 && !f.EndsWith(".history", StringComparison.Ordinal))];
 
         // With both backups kept, only WAL from before the first one's start goes; a second run then finds nothing.
-        var initial = Archived(cluster, prefix);
+        var initial = cluster.ArchivedWal(prefix);
         var beforeFirst = Before(initial, first.StartSegment);
         Assert.Equal(beforeFirst, await ExpireAsync(cluster));
-        var all = Archived(cluster, prefix);
+        var all = cluster.ArchivedWal(prefix);
         Assert.Equal(initial.Except(beforeFirst), all);
         Assert.Empty(await ExpireAsync(cluster));
-        Assert.Equal(all, Archived(cluster, prefix));
+        Assert.Equal(all, cluster.ArchivedWal(prefix));
 
         await ArchivingCluster.CheckAsync(cluster.CliAsync("forget", "--keep-last", "1", "--component", "postgres", "--keep-wal"));
         var expected = Before(all, second.StartSegment);
@@ -40,11 +40,11 @@ public sealed class WalExpiryServerTests
 
         var dry = await ArchivingCluster.CheckAsync(cluster.CliAsync("wal", "expire", "--dry-run"));
         Assert.All(expected, f => Assert.Contains($"would delete {f}: before {second.StartSegment}", dry.Stdout));
-        Assert.Equal(all, Archived(cluster, prefix));
+        Assert.Equal(all, cluster.ArchivedWal(prefix));
 
         Assert.Equal(expected, await ExpireAsync(cluster));
-        Assert.Equal(all.Except(expected), Archived(cluster, prefix));
-        Assert.All(Archived(cluster, prefix), f => Assert.True(f.EndsWith(".history", StringComparison.Ordinal) || string.CompareOrdinal(f[..24], second.StartSegment) >= 0, f));
+        Assert.Equal(all.Except(expected), cluster.ArchivedWal(prefix));
+        Assert.All(cluster.ArchivedWal(prefix), f => Assert.True(f.EndsWith(".history", StringComparison.Ordinal) || string.CompareOrdinal(f[..24], second.StartSegment) >= 0, f));
 
         var check = await cluster.CliAsync("wal", "check");
         Assert.Equal(0, check.ExitCode);
@@ -55,11 +55,11 @@ public sealed class WalExpiryServerTests
         var third = await cluster.BaseBackupAsync();
         await cluster.Server.PsqlAsync("insert into t values (100)");
         await cluster.SwitchAndWaitArchivedAsync();
-        var beforeThird = Before(Archived(cluster, prefix), third.StartSegment);
+        var beforeThird = Before(cluster.ArchivedWal(prefix), third.StartSegment);
         Assert.Contains(second.StartSegment, beforeThird);
         var forgot = await ArchivingCluster.CheckAsync(cluster.CliAsync("forget", "--keep-last", "1", "--component", "postgres"));
         Assert.Contains($"WAL of component 'postgres': deleted {beforeThird.Count} files", forgot.Stdout);
-        Assert.Empty(Before(Archived(cluster, prefix), third.StartSegment));
+        Assert.Empty(Before(cluster.ArchivedWal(prefix), third.StartSegment));
         Assert.Equal(0, (await cluster.CliAsync("wal", "check")).ExitCode);
 
         // Recovery from the one remaining backup replays to the newest archived commit.
@@ -82,10 +82,4 @@ public sealed class WalExpiryServerTests
         var result = await ArchivingCluster.CheckAsync(cluster.CliAsync("wal", "expire", "--keep-within", "0d", "--json"));
         return [.. JsonDocument.Parse(result.Stdout).RootElement.GetProperty("expired").EnumerateArray().Select(e => e.GetProperty("file").GetString()!).Order(StringComparer.Ordinal)];
     }
-
-    private static List<string> Archived(ArchivingCluster cluster, string prefix) =>
-    [
-        .. Directory.GetFiles(Path.Combine(cluster.Repository, "wal")).Select(Path.GetFileName).OfType<string>()
-            .Where(f => f.StartsWith(prefix, StringComparison.Ordinal)).Select(f => f[prefix.Length..]).Order(StringComparer.Ordinal),
-    ];
 }

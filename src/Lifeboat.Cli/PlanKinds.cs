@@ -1,4 +1,5 @@
 using Lifeboat.Plan;
+using Lifeboat.Sources.Postgres;
 using Lifeboat.Sources.Postgres.Logical;
 using Lifeboat.Sources.Redis;
 using Lifeboat.Sources.Sqlite;
@@ -27,11 +28,8 @@ public static class PlanKinds
             var mode = s.OptionalText("mode") ?? "logical";
             if (mode == "physical")
             {
-                var server = Lifeboat.Sources.Postgres.Physical.PostgresConnection.Parse(s.Text("url"));
-                if (s.OptionalSecretValue("password") is { } secret)
-                {
-                    server.Settings.Password = secret;
-                }
+                var server = PostgresConnection.Parse(s.Text("url"), passwordFile: null);
+                server = s.OptionalSecretValue("password") is { } secret ? server.WithPassword(secret) : server;
                 var methodText = s.OptionalText("method") ?? "auto";
                 var method = Commands.Sources.PostgresPhysicalBackupCommand.ParseMethod(methodText);
                 if (method is null)

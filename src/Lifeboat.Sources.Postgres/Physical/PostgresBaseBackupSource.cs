@@ -74,7 +74,7 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
 
     private async Task<Dictionary<string, string>> ProduceLocalAsync(StreamSink sink, ServerFacts facts, string dataDirectory, CancellationToken cancellationToken)
     {
-        await using var db = await connection.OpenAsync(cancellationToken);
+        await using var db = await connection.OpenAsync(null, cancellationToken);
         var copied = await DataDirectoryBackup.RunAsync(db, facts.VersionNumber, dataDirectory, sink, cancellationToken);
         var stopTime = clock.GetUtcNow();
         var (startLsn, timeline) = ParseLabel(Encoding.UTF8.GetBytes(copied.Label));
@@ -96,7 +96,7 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
     private async Task<Dictionary<string, string>> ProduceStreamAsync(StreamSink sink, ServerFacts facts, CancellationToken cancellationToken)
     {
         var program = PostgresTools.Find("pg_basebackup", facts.VersionNumber / 10000);
-        var environment = connection.Environment();
+        var environment = connection.Environment(connection.Database ?? "postgres");
         StreamedFile stored;
         TarWatcher tar;
         await using (var child = ChildProcess.Start(program,
@@ -132,7 +132,7 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
 
     private async Task<ServerFacts> ReadServerAsync(CancellationToken cancellationToken)
     {
-        await using var db = await connection.OpenAsync(cancellationToken);
+        await using var db = await connection.OpenAsync(null, cancellationToken);
         await using var command = db.CreateCommand();
         command.CommandText = "SELECT current_setting('server_version'), current_setting('server_version_num')::int, "
             + "(SELECT system_identifier FROM pg_control_system())::text, (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size')::bigint, "

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lifeboat.Sources.Postgres;
 using Lifeboat.Sources.Postgres.Logical;
 
 namespace Lifeboat.Cli.Commands.Sources;
@@ -38,13 +39,14 @@ public static class PostgresBackupCommand
         SourceBackup.AddCommonOptions(command);
         command.SetBody((context, ct) =>
         {
+            var server = PostgresConnection.Parse(context.Parse.GetValue(connection)!, context.Parse.GetValue(passwordFile));
             if (context.Parse.GetValue(PostgresPhysicalBackupCommand.Physical))
             {
-                return PostgresPhysicalBackupCommand.RunPhysicalAsync(context, context.Parse.GetValue(connection)!, ct);
+                return PostgresPhysicalBackupCommand.RunPhysicalAsync(context, server, ct);
             }
             var source = new PostgresDumpSource(new PostgresDumpOptions
             {
-                Connection = PostgresConnection.Parse(context.Parse.GetValue(connection)!, context.Parse.GetValue(passwordFile)),
+                Connection = server,
                 Globals = !context.Parse.GetValue(noGlobals),
                 PgDumpPath = context.Parse.GetValue(pgDump),
                 PgDumpAllPath = context.Parse.GetValue(pgDumpAll),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lifeboat.Sources.Postgres;
 using Lifeboat.Sources.Postgres.Physical;
 
 namespace Lifeboat.Cli.Commands.Sources;
@@ -20,10 +21,9 @@ public static class PostgresPhysicalBackupCommand
         DefaultValueFactory = _ => BaseBackupMethod.Auto,
     };
 
-    /// <summary>Runs a physical base backup of the server <paramref name="connectionText"/> names.</summary>
-    public static Task<int> RunPhysicalAsync(CommandContext context, string connectionText, CancellationToken cancellationToken)
+    /// <summary>Runs a physical base backup of the server <paramref name="connection"/> names.</summary>
+    public static Task<int> RunPhysicalAsync(CommandContext context, PostgresConnection connection, CancellationToken cancellationToken)
     {
-        var connection = PostgresConnection.Parse(connectionText);
         var method = context.Parse.GetValue(Method);
         return SourceBackup.RunAsync(context, new PostgresBaseBackupSource(connection, TimeProvider.System, method), cancellationToken);
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Backup;
+using Lifeboat.Sources.Postgres;
 using Lifeboat.Sources.Postgres.Logical;
 
 namespace Lifeboat.Cli.Commands.Sources;

@@ -1,3 +1,4 @@
+using Lifeboat.Sources.Postgres;
 using Lifeboat.Sources.Postgres.Logical;
 using Lifeboat.Tests.Cli;
 

@@ -23,8 +23,8 @@ internal sealed class ArchivingCluster : IAsyncDisposable
     public string Repository => Path.Combine(Root, "repo");
     /// <summary>The running server.</summary>
     public PostgresServer Server { get; }
-    /// <summary>The server's URL with its password.</summary>
-    public string Url => $"postgresql://{PostgresServer.User}:{PostgresServer.Password}@127.0.0.1:{Server.Port}/postgres";
+    /// <summary>The server's URL (the password is in <see cref="Environment"/>'s PGPASSWORD: a URL may not hold it).</summary>
+    public string Url => $"postgresql://{PostgresServer.User}@127.0.0.1:{Server.Port}/postgres";
 
     /// <summary>The environment the CLI runs with: the repository, the password file and the key file (which wins).</summary>
     public Dictionary<string, string?> Environment => new()
@@ -32,6 +32,7 @@ internal sealed class ArchivingCluster : IAsyncDisposable
         ["LIFEBOAT_REPOSITORY"] = Repository,
         ["LIFEBOAT_PASSWORD_FILE"] = Path.Combine(Root, "password"),
         ["LIFEBOAT_KEY_FILE"] = Path.Combine(Root, "key"),
+        ["PGPASSWORD"] = PostgresServer.Password,
     };
 
     /// <summary>

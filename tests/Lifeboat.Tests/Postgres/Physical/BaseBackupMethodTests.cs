@@ -62,14 +62,16 @@ public sealed class BaseBackupMethodTests
     {
         await using var cluster = await ArchivingCluster.StartAsync();
         await cluster.Server.PsqlAsync("create role streamer login replication password 'stream-pw'");
-        var url = $"postgresql://streamer:stream-pw@127.0.0.1:{cluster.Server.Port}/postgres";
+        var url = $"postgresql://streamer@127.0.0.1:{cluster.Server.Port}/postgres";
+        var passwordFile = Path.Combine(cluster.Root, "streamer-password");
+        await File.WriteAllTextAsync(passwordFile, "stream-pw\n");
 
-        var refused = await cluster.CliAsync("backup", "postgres", "--connection", url, "--physical", "--method", "local");
+        var refused = await cluster.CliAsync("backup", "postgres", "--connection", url, "--pg-password-file", passwordFile, "--physical", "--method", "local");
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("pg_read_all_settings", refused.Stderr, StringComparison.Ordinal);
         Assert.Equal("[]", (await ArchivingCluster.CheckAsync(cluster.CliAsync("snapshots", "--json"))).Stdout.Trim());
 
-        var result = await ArchivingCluster.CheckAsync(cluster.CliAsync("backup", "postgres", "--connection", url, "--physical", "--json"));
+        var result = await ArchivingCluster.CheckAsync(cluster.CliAsync("backup", "postgres", "--connection", url, "--pg-password-file", passwordFile, "--physical", "--json"));
         using var json = JsonDocument.Parse(result.Stdout);
         Assert.Equal("stream", json.RootElement.GetProperty("source").GetProperty("method").GetString());
     }

@@ -94,7 +94,9 @@ public sealed class PointInTimeRecoveryTests
     {
         await using var cluster = await ArchivingCluster.StartAsync();
 
-        var result = await cluster.CliAsync("backup", "postgres", "--connection", cluster.Url.Replace(PostgresServer.Password, "wrong"), "--physical");
+        var environment = cluster.Environment;
+        environment["PGPASSWORD"] = "wrong";
+        var result = await Lifeboat.Tests.Cli.CliRunner.RunAsync(environment, "backup", "postgres", "--connection", cluster.Url, "--physical");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("password authentication failed", result.Stderr);

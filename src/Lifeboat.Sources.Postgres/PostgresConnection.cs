@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Lifeboat.Sources.Postgres.Logical;
+namespace Lifeboat.Sources.Postgres;
 
 /// <summary>
 /// Where a PostgreSQL server is and who to log in as, parsed once from a URL (<c>postgresql://user@host:port/db</c>)

@@ -6,15 +6,17 @@
 #   env:  SCALE=100 (pgbench scale; 100 is about 1.5 GB)   SEGMENTS=20 (WAL segments pushed by each tool)
 #         CHUNK_KIB=64 (the Lifeboat repository's average chunk size: small chunks dedup 8 KiB page changes better)
 #         WORK=/tmp/lbpgbench   PORT=55432   LIFEBOAT=/path/to/Lifeboat.Cli (skip the build)
-#         PGBIN=/usr/lib/postgresql/15/bin
+#         PGBIN=/usr/lib/postgresql/15/bin   METHOD=auto (Lifeboat's base backup method: local reads the data directory
+#         like pgBackRest, stream pipes pg_basebackup; auto is local here, as both tools run on the database host)
 #
 # What is measured (every tool runs as user postgres, both repositories on the same disk, both encrypted):
 #   full1    first full physical backup     (pgBackRest: backup --type=full, process-max=2, zst level 3, aes-256-cbc;
-#                                            Lifeboat: backup postgres --physical, zstd level 3, AES-256-GCM)
+#                                            Lifeboat: backup postgres --physical --method $METHOD, zstd level 3, AES-256-GCM)
 #   full2    second full backup after a few pgbench transactions, and the bytes each repository grew by
 #   size     du of each repository's backup data after the second full backup (WAL archive counted apart)
 #   restore  building a data directory from the newest backup (pgBackRest: restore, process-max=2;
-#            Lifeboat: restore postgres latest --physical, which also runs pg_verifybackup); neither starts it
+#            Lifeboat: restore postgres latest --physical: every file verified, or for a stream backup the tar
+#            extracted and checked by pg_verifybackup); neither starts it
 #   push     the same SEGMENTS real 16 MiB segments pushed one process per segment into fresh archives, as
 #            PostgreSQL's archiver does: each segment lies in a pg_wal folder with archive_status/<name>.ready, the
 #            archive_command runs once per segment in order and its .ready becomes .done on exit 0
@@ -28,7 +30,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ONLY=${ONLY:-}; [[ $ONLY == push ]] && SCALE=${SCALE:-30}
-SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; CHUNK_KIB=${CHUNK_KIB:-64}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
+SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; METHOD=${METHOD:-auto}; CHUNK_KIB=${CHUNK_KIB:-64}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 BUILD=1
@@ -148,7 +150,7 @@ log "full backup 1"
 wait_archived
 T_PGBR_FULL1=$(secs as_pg "${PGBR[@]}" --type=full backup)
 wait_archived
-T_LB_FULL1=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --quiet)
+T_LB_FULL1=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --method "$METHOD" --quiet)
 S_PGBR_1=$(pgbr_repo_bytes); S_LB_1=$(lb_repo_bytes)
 log "a few changes: pgbench -t 2000 -c 2"
 as_pg "$PGBIN/pgbench" -h "$WORK" -p "$PORT" -n -t 2000 -c 2 postgres >/dev/null 2>&1
@@ -156,7 +158,7 @@ log "full backup 2"
 wait_archived
 T_PGBR_FULL2=$(secs as_pg "${PGBR[@]}" --type=full backup)
 wait_archived
-T_LB_FULL2=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --quiet)
+T_LB_FULL2=$(secs as_pg "${LB_ENV[@]}" "$LIFEBOAT" backup postgres --connection "$URL" --physical --method "$METHOD" --quiet)
 S_PGBR_2=$(pgbr_repo_bytes); S_LB_2=$(lb_repo_bytes)
 
 # ---------------- restore (data directory only) ----------------
@@ -201,7 +203,7 @@ W_PGBR=$(du -sb "$WORK/pgbr-repo-wal/archive" | cut -f1); W_LB=$(du -sb "$WORK/l
 
 # ---------------- report ----------------
 mib() { echo "scale=1; $1 / 1048576" | bc; }
-printf '\nPostgreSQL %s, pgbench scale %s (%s), %s CPUs, load %s, Lifeboat chunks %s KiB on average\n' "$("$PGBIN/postgres" --version | awk '{print $3}')" "$SCALE" "$DBSIZE" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$CHUNK_KIB"
+printf '\nPostgreSQL %s, pgbench scale %s (%s), %s CPUs, load %s, Lifeboat chunks %s KiB on average, method %s\n' "$("$PGBIN/postgres" --version | awk '{print $3}')" "$SCALE" "$DBSIZE" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$CHUNK_KIB" "$METHOD"
 printf '%-34s %14s %14s %8s\n' "measure" "pgBackRest" "Lifeboat" "LB/PGBR"
 if [[ $ONLY != push ]]; then
 printf '%-34s %14s %14s %8s\n' "full backup 1 (s)" "$T_PGBR_FULL1" "$T_LB_FULL1" "$(ratio "$T_LB_FULL1" "$T_PGBR_FULL1")"

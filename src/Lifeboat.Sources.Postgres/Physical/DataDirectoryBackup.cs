@@ -8,8 +8,8 @@ namespace Lifeboat.Sources.Postgres.Physical;
 /// <summary>
 /// A base backup read straight from the data directory on this machine, as pgBackRest and Barman's rsync method do:
 /// <c>pg_backup_start</c> on one session, the directory read in parallel into the snapshot at <see cref="DataPath"/>
-/// (files stay files, so a restore writes them in parallel and unchanged ones deduplicate file by file), then
-/// <c>pg_backup_stop</c>, whose backup_label is stored beside it. Pages torn by concurrent writes are repaired by
+/// (files stay files, so a restore writes them in parallel and unchanged ones deduplicate file by file), global/pg_control
+/// read last (<see cref="ControlName"/>), then <c>pg_backup_stop</c>, whose backup_label is stored beside them. Pages torn by concurrent writes are repaired by
 /// replaying WAL from the start LSN, which the archive holds; a file PostgreSQL removes during the copy is left out
 /// (replay removes it too), but any other file that cannot be read fails the backup. If anything fails, the session
 /// closes and the server ends the backup itself.
@@ -22,8 +22,11 @@ internal static class DataDirectoryBackup
     /// <summary>The stream holding the backup_label that pg_backup_stop returned.</summary>
     public const string LabelName = "backup_label";
 
+    /// <summary>The stream holding global/pg_control, read after every other file as pg_basebackup does.</summary>
+    public const string ControlName = "pg_control";
+
     /// <summary>The result: the label's text, the stop LSN and what was read.</summary>
-    public sealed record Copied(string Label, Wal.Lsn StopLsn, StreamedDirectory Directory, int Vanished);
+    public sealed record Copied(string Label, Wal.Lsn StopLsn, StreamedDirectory Directory, int Vanished, ulong SystemIdentifier);
 
     /// <summary>Reads the system identifier in <paramref name="dataDirectory"/>'s pg_control; null when it cannot be read here.</summary>
     public static ulong? SystemIdentifierOf(string dataDirectory)
@@ -58,6 +61,12 @@ internal static class DataDirectoryBackup
             }
             vanished++;
         }
+        var control = await File.ReadAllBytesAsync(Path.Combine(dataDirectory, DataDirectoryFilter.ControlFile), cancellationToken);
+        if (control.Length < 8)
+        {
+            throw new IOException($"{Path.Combine(dataDirectory, DataDirectoryFilter.ControlFile)} is {control.Length} bytes long; the base backup is not recorded");
+        }
+        await sink.AddAsync(ControlName, new MemoryStream(control), cancellationToken);
         await using var stop = db.CreateCommand();
         stop.CommandText = modern ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(true)" : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, true)";
         // Waits until the last WAL segment the backup needs is archived: that can take longer than a query.
@@ -72,7 +81,7 @@ internal static class DataDirectoryBackup
             throw new NotSupportedException("the cluster has tablespaces outside its data directory, which Lifeboat's base backups do not cover yet; nothing was recorded");
         }
         await sink.AddAsync(LabelName, new MemoryStream(Encoding.UTF8.GetBytes(label)), cancellationToken);
-        return new Copied(label, stopLsn, directory, vanished);
+        return new Copied(label, stopLsn, directory, vanished, BinaryPrimitives.ReadUInt64LittleEndian(control));
     }
 
     private static async Task<string> ScalarAsync(NpgsqlConnection db, string sql, CancellationToken cancellationToken)

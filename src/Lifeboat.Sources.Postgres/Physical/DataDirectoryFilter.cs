@@ -8,7 +8,8 @@ namespace Lifeboat.Sources.Postgres.Physical;
 /// rebuilds at start (pg_replslot, pg_dynshmem, pg_notify, pg_serial, pg_snapshots, pg_stat_tmp, pg_subtrans), the
 /// files of a running or backed-up server (postmaster.pid, postmaster.opts, backup_label, tablespace_map,
 /// backup_manifest, *.tmp of the auto.conf and log file list), relcache init files, temporary files, every fork but
-/// the init fork of unlogged relations (reset at recovery anyway), and Lifeboat's own WAL spool.
+/// the init fork of unlogged relations (reset at recovery anyway), and Lifeboat's own WAL spool. global/pg_control is
+/// left out of the walk too: like pg_basebackup, the backup reads it last (<see cref="DataDirectoryBackup"/>).
 /// Thread-safe.
 /// </summary>
 public sealed class DataDirectoryFilter(string root)
@@ -23,6 +24,9 @@ public sealed class DataDirectoryFilter(string root)
         "postmaster.pid", "postmaster.opts", "backup_label", "tablespace_map", "backup_manifest",
         "postgresql.auto.conf.tmp", "current_logfiles.tmp", "lifeboat-spool",
     };
+
+    /// <summary>The control file's path inside the data directory.</summary>
+    public const string ControlFile = "global/pg_control";
 
     private readonly string _root = Path.GetFullPath(root).TrimEnd('/');
     private readonly ConcurrentDictionary<string, HashSet<string>> _unlogged = new(StringComparer.Ordinal);
@@ -39,6 +43,10 @@ public sealed class DataDirectoryFilter(string root)
         if (slash < 0)
         {
             return TopLevelFiles.Contains(relative);
+        }
+        if (relative == ControlFile)
+        {
+            return true;
         }
         var top = relative[..slash];
         if (EmptiedFolders.Contains(top))

@@ -94,8 +94,9 @@ public sealed class PhysicalRestore(Repository.Repository repository)
         return bytes;
     }
 
-    // A data directory read straight from disk restores as files, in parallel, each verified before its rename; the
-    // backup_label that pg_backup_stop returned goes into it, so recovery starts from the backup's start LSN.
+    // A data directory read straight from disk restores as files, in parallel, each verified before its rename; then
+    // its pg_control (read last at backup time) and the backup_label that pg_backup_stop returned, so recovery starts
+    // from the backup's start LSN.
     private async Task<long> RestoreDirectoryAsync(Snapshot snapshot, string target, CancellationToken cancellationToken)
     {
         var result = await new Restorer(repository).RunAsync(snapshot, new RestoreOptions { Target = target, Root = DataDirectoryBackup.DataPath },
@@ -106,9 +107,12 @@ public sealed class PhysicalRestore(Repository.Repository repository)
             throw new IOException($"{result.Errors.Count} file(s) of the base backup could not be restored, first {first.Path}: {first.Reason}; the data directory was emptied again");
         }
         var reader = new SnapshotFileReader(repository);
+        var ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var control = await reader.FindAsync(snapshot, DataDirectoryBackup.ControlName, cancellationToken);
+        await reader.RestoreToFileAsync(control, Path.Combine(target, DataDirectoryFilter.ControlFile), overwrite: false, ownerOnly, cancellationToken);
         var label = await reader.FindAsync(snapshot, DataDirectoryBackup.LabelName, cancellationToken);
-        await reader.RestoreToFileAsync(label, Path.Combine(target, "backup_label"), overwrite: false, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
-        return result.Bytes;
+        await reader.RestoreToFileAsync(label, Path.Combine(target, "backup_label"), overwrite: false, ownerOnly, cancellationToken);
+        return result.Bytes + control.Size;
     }
 
     private static bool PrepareDirectory(string target)

@@ -78,9 +78,9 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
         var copied = await DataDirectoryBackup.RunAsync(db, facts.VersionNumber, dataDirectory, sink, cancellationToken);
         var stopTime = clock.GetUtcNow();
         var (startLsn, timeline) = ParseLabel(Encoding.UTF8.GetBytes(copied.Label));
-        if (DataDirectoryBackup.SystemIdentifierOf(dataDirectory) != facts.SystemIdentifier)
+        if (copied.SystemIdentifier != facts.SystemIdentifier)
         {
-            throw new IOException($"{dataDirectory} no longer holds cluster {facts.SystemIdentifier}; the backup is not recorded");
+            throw new IOException($"the pg_control read from {dataDirectory} names cluster {copied.SystemIdentifier}, not the server's {facts.SystemIdentifier}; the backup is not recorded");
         }
         // A primary's backup starts and stops on one timeline (standbys are streamed, never read here).
         var info = new BaseBackupInfo(facts.SystemIdentifier, timeline, startLsn, copied.StopLsn, timeline, facts.SegmentSize, facts.VersionNumber, stopTime);

@@ -32,6 +32,8 @@ public sealed class BaseBackupMethodTests
         Assert.Contains("/data/base/", listing, StringComparison.Ordinal);
         Assert.Contains("/data/pg_wal/archive_status/", listing, StringComparison.Ordinal);
         Assert.Contains("/backup_label", listing, StringComparison.Ordinal);
+        Assert.Contains(" /pg_control\n", listing.Replace("\r", ""), StringComparison.Ordinal);
+        Assert.DoesNotContain("/data/global/pg_control", listing, StringComparison.Ordinal);
         Assert.DoesNotContain("/data/pg_wal/0", listing, StringComparison.Ordinal);
         Assert.DoesNotContain("/data/postmaster.pid", listing, StringComparison.Ordinal);
         Assert.DoesNotContain("lifeboat-spool", listing, StringComparison.Ordinal);

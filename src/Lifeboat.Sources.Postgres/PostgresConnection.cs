@@ -57,6 +57,9 @@ public sealed class PostgresConnection
     /// <summary>The same server, login and database, with <paramref name="password"/> (a plan's secret).</summary>
     public PostgresConnection WithPassword(string password) => new(Host, Port, User, Database, _sslMode, password);
 
+    /// <summary>The same login and database on another server (a restored copy of this one).</summary>
+    public PostgresConnection AtServer(string host, int port) => new(host, port, User, Database, _sslMode, _password);
+
     /// <summary>The same server and login, connected to <paramref name="database"/>.</summary>
     public PostgresConnection WithDatabase(string database) => new(Host, Port, User, database, _sslMode, _password);
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Lifeboat.Sources.Postgres;
+using Lifeboat.Sources.Postgres.Logical;
 using Lifeboat.Sources.Postgres.Physical;
 
 namespace Lifeboat.Cli.Commands.Sources;
@@ -30,8 +32,13 @@ public static class PostgresPhysicalRestoreCommand
     /// <summary>Whether the command line asks for a physical restore.</summary>
     public static bool IsPhysical(ParseResult parse) => parse.GetValue(Physical);
 
-    /// <summary>Runs a point-in-time restore as the command line asks.</summary>
-    public static async Task<int> RunPhysicalAsync(CommandContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a point-in-time restore as the command line asks; with <paramref name="verify"/> queries, checks them on the
+    /// started server as the login and database of <paramref name="connectionText"/> (default: $PGUSER or the owner,
+    /// database postgres), its host and port replaced by the restored server's.
+    /// </summary>
+    public static async Task<int> RunPhysicalAsync(CommandContext context, IReadOnlyList<VerifyQuery> verify, string? connectionText, string? passwordFile,
+        CancellationToken cancellationToken)
     {
         var parse = context.Parse;
         if (!parse.GetValue(Physical))
@@ -43,6 +50,10 @@ public static class PostgresPhysicalRestoreCommand
         if (parse.GetValue(StartServer) && parse.GetValue(Port) is null)
         {
             throw new UsageException("--start needs --port: the restored server must not take the original's port");
+        }
+        if (verify.Count > 0 && !parse.GetValue(StartServer))
+        {
+            throw new UsageException("--verify needs --start (and --port): the queries run on the restored server once it is up");
         }
         var repository = await context.OpenRepositoryAsync(loadIndex: true, LockMode.Shared, cancellationToken);
         var (component, host) = SourceRestore.Filters(context);
@@ -63,12 +74,19 @@ public static class PostgresPhysicalRestoreCommand
         };
         var stopwatch = Stopwatch.StartNew();
         var result = await new PhysicalRestore(repository).RunAsync(snapshot, info, options, context.Token);
+        if (verify.Count > 0)
+        {
+            var login = PostgresConnection.Parse(connectionText ?? $"postgresql://{Uri.EscapeDataString(Environment.GetEnvironmentVariable("PGUSER") ?? options.Owner)}@127.0.0.1/postgres", passwordFile)
+                .AtServer("127.0.0.1", options.Port!.Value);
+            await new RestoreVerifier(login).VerifyAsync(login.Database ?? "postgres", new Dictionary<string, string>(), verify,
+                $"the server restored into {result.TargetDirectory} (still running on 127.0.0.1:{options.Port})", context.Token);
+        }
         if (context.Json)
         {
             CommandContext.WriteJson(new
             {
                 snapshot = id.ToString(), target = target.ToString(), directory = result.TargetDirectory, bytes = result.TarBytes, started = result.Started,
-                recovery = result.RecoveryOutcome, reachableUntilLsn = reach.UntilLsn?.ToString(), seconds = stopwatch.Elapsed.TotalSeconds,
+                recovery = result.RecoveryOutcome, verified = verify.Count, reachableUntilLsn = reach.UntilLsn?.ToString(), seconds = stopwatch.Elapsed.TotalSeconds,
             });
         }
         else
@@ -77,6 +95,10 @@ public static class PostgresPhysicalRestoreCommand
             Console.WriteLine(result.Started
                 ? $"  server recovered and accepts connections on 127.0.0.1:{options.Port} ({result.RecoveryOutcome ?? "recovery complete"}) in {stopwatch.Elapsed.TotalSeconds:0.0} s"
                 : $"  start it with: pg_ctl -D {result.TargetDirectory} start (as {options.Owner}); it fetches WAL with 'lifeboat wal fetch'");
+            if (verify.Count > 0)
+            {
+                Console.WriteLine($"  verified: {string.Join("; ", verify)}");
+            }
         }
         return ExitCodes.Success;
     }

@@ -46,7 +46,8 @@ public static class PostgresRestoreCommand
             var parse = context.Parse;
             if (PostgresPhysicalRestoreCommand.IsPhysical(parse))
             {
-                return await PostgresPhysicalRestoreCommand.RunPhysicalAsync(context, ct);
+                var checks = (parse.GetValue(verify) ?? []).Select(VerifyQuery.Parse).ToList();
+                return await PostgresPhysicalRestoreCommand.RunPhysicalAsync(context, checks, parse.GetValue(connection), parse.GetValue(passwordFile), ct);
             }
             var server = PostgresConnection.Parse(parse.GetValue(connection) ?? throw new UsageException("give --connection postgresql://user@host:port/database, the server to restore into (or --physical for a base backup)"),
                 parse.GetValue(passwordFile));

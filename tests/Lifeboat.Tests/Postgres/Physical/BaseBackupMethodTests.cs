@@ -47,16 +47,21 @@ public sealed class BaseBackupMethodTests
         Assert.Equal((6500L, 0L), await RestoreAsync(cluster, streamed.Snapshot, "stream"));
         var port = PostgresServer.FreePort();
         var directory = Path.Combine(cluster.Root, "restore-local-at-stop");
-        await ArchivingCluster.CheckAsync(cluster.CliAsync("restore", "postgres", local.Snapshot, "--physical", "--target-dir", directory,
-            "--to-name", "after-local", "--port", port.ToString(CultureInfo.InvariantCulture), "--start"));
-        try
-        {
-            Assert.Equal(5000L, await CountAsync(cluster, port, "t"));
-        }
-        finally
-        {
-            await ArchivingCluster.StopRestoredAsync(directory);
-        }
+        var login = $"postgresql://{PostgresServer.User}@127.0.0.1/postgres";
+        var verified = await ArchivingCluster.CheckAsync(cluster.CliAsync("restore", "postgres", local.Snapshot, "--physical", "--target-dir", directory,
+            "--to-name", "after-local", "--port", port.ToString(CultureInfo.InvariantCulture), "--start",
+            "--connection", login, "--verify", "select count(*) from t=5000", "--verify", "select count(*) from scratch=0"));
+        Assert.Contains("verified: select count(*) from t = 5000", verified.Stdout, StringComparison.Ordinal);
+        await ArchivingCluster.StopRestoredAsync(directory);
+
+        // A verification that does not hold fails the restore, naming what it got; the server is left running to look at.
+        var wrongDirectory = Path.Combine(cluster.Root, "restore-wrong");
+        var wrong = await cluster.CliAsync("restore", "postgres", local.Snapshot, "--physical", "--target-dir", wrongDirectory, "--to-name", "after-local",
+            "--port", PostgresServer.FreePort().ToString(CultureInfo.InvariantCulture), "--start", "--connection", login, "--verify", "select count(*) from t=4999");
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("returned '5000', expected '4999'", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("still running", wrong.Stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(wrongDirectory, "postmaster.pid")));
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public sealed class PhysicalInputTests : IDisposable
         var none = await CliRunner.RunAsync(environment, "restore", "postgres", "latest", "--physical", "--target-dir", target);
         var two = await CliRunner.RunAsync(environment, "restore", "postgres", "latest", "--physical", "--target-dir", target, "--to-xid", "5", "--to-name", "x");
         var badTime = await CliRunner.RunAsync(environment, "restore", "postgres", "latest", "--physical", "--target-dir", target, "--to-time", "yesterday-ish");
+        var verifyUnstarted = await CliRunner.RunAsync(environment, "restore", "postgres", "latest", "--physical", "--target-dir", target, "--verify", "select 1=1");
 
         Assert.Equal(2, none.ExitCode);
         Assert.Contains("no physical PostgreSQL base backup", none.Stderr);
@@ -50,6 +51,8 @@ public sealed class PhysicalInputTests : IDisposable
         Assert.Contains("give one recovery target", two.Stderr);
         Assert.Equal(2, badTime.ExitCode);
         Assert.Contains("is not a time", badTime.Stderr);
+        Assert.Equal(2, verifyUnstarted.ExitCode);
+        Assert.Contains("--verify needs --start", verifyUnstarted.Stderr);
         Assert.False(Directory.Exists(target));
     }
 }

@@ -105,12 +105,13 @@ public sealed class WalArchive(Repository.Repository repository)
 
     /// <summary>
     /// <see cref="PushAsync"/>, also returning the lowercase hex SHA-256 of the content that is now durable in the
-    /// repository (what a <see cref="WalSpool"/> marker records).
+    /// repository and the file's stamp while that content was read, or null (see <see cref="WalFileStamp.ReadAll"/>):
+    /// what a <see cref="WalSpool"/> marker records.
     /// </summary>
-    public async Task<(bool Stored, string Sha256)> PushFileAsync(string path, string component, CancellationToken cancellationToken)
+    public async Task<(bool Stored, string Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, CancellationToken cancellationToken)
     {
         var file = WalFileName.Parse(Path.GetFileName(path));
-        var content = await File.ReadAllBytesAsync(path, cancellationToken);
+        var (content, stamp) = WalFileStamp.ReadAll(path);
         if (content.Length == 0)
         {
             throw new InvalidDataException($"{path} is empty; PostgreSQL never archives an empty file");
@@ -139,17 +140,17 @@ public sealed class WalArchive(Repository.Repository repository)
         var hash = Convert.ToHexStringLower(SHA256.HashData(content));
         if (await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) is { } existing)
         {
-            return (SameOrThrow(existing, hash, file.Name), hash);
+            return (SameOrThrow(existing, hash, file.Name), hash, stamp);
         }
         var walHeader = new WalHeader { File = file.Name, SystemIdentifier = cluster.SystemIdentifier, Size = content.Length, Sha256 = hash, Archived = DateTimeOffset.UtcNow };
         try
         {
             await repository.Store.PutAsync(name, Seal(name, walHeader, content), cancellationToken);
-            return (true, hash);
+            return (true, hash, stamp);
         }
         catch (BlobExistsException)
         {
-            return (SameOrThrow(await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) ?? throw new IOException($"{name} exists but cannot be read"), hash, file.Name), hash);
+            return (SameOrThrow(await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) ?? throw new IOException($"{name} exists but cannot be read"), hash, file.Name), hash, stamp);
         }
     }
 

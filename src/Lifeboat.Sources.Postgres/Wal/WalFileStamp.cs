@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Lifeboat.FileSystem;
 using Microsoft.Win32.SafeHandles;
@@ -27,12 +28,13 @@ public readonly record struct WalFileStamp(ulong Device, ulong Inode, long Size,
     public static WalFileStamp Of(string path) => From(Posix.LStat(path));
 
     /// <summary>
-    /// Reads the whole of <paramref name="path"/> and returns it with its stamp, or with null when the stamp cannot
-    /// vouch for the content: the file changed while it was read, or it changed so recently (within
-    /// a second of the read; on a file system with whole-second times three seconds) that a write in progress or a later
-    /// one could leave its ctime unchanged. The content is always what was read; only the stamp is withheld.
+    /// Reads the whole of <paramref name="path"/> into a buffer rented from <paramref name="pool"/> (the caller returns
+    /// it) and returns it with the length read and the file's stamp, or with null when the stamp cannot vouch for the
+    /// content: the file changed while it was read, or it changed so recently (within a second of the read; on a file
+    /// system with whole-second times three seconds) that a write in progress or a later one could leave its ctime
+    /// unchanged. The content is always what was read; only the stamp is withheld.
     /// </summary>
-    public static (byte[] Content, WalFileStamp? Stamp) ReadAll(string path)
+    public static (byte[] Buffer, int Length, WalFileStamp? Stamp) ReadAll(string path, ArrayPool<byte> pool)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var startNanos = UnixNanos(DateTime.UtcNow);
@@ -41,21 +43,30 @@ public readonly record struct WalFileStamp(ulong Device, ulong Inode, long Size,
         {
             throw new InvalidDataException($"{path} is {before.Size} bytes, too large for a WAL file");
         }
-        var content = GC.AllocateUninitializedArray<byte>((int)before.Size);
-        var read = 0;
-        while (read < content.Length)
+        var length = (int)before.Size;
+        var buffer = pool.Rent(length);
+        try
         {
-            var n = RandomAccess.Read(handle, content.AsSpan(read), read);
-            if (n == 0)
+            var read = 0;
+            while (read < length)
             {
-                throw new IOException($"{path} became shorter while it was read");
+                var n = RandomAccess.Read(handle, buffer.AsSpan(read, length - read), read);
+                if (n == 0)
+                {
+                    throw new IOException($"{path} became shorter while it was read");
+                }
+                read += n;
             }
-            read += n;
+        }
+        catch
+        {
+            pool.Return(buffer);
+            throw;
         }
         var after = From(Posix.FStat(handle));
         var margin = before.CtimeNanos % 1_000_000_000 == 0 ? SettledWholeSecondNanos : SettledNanos;
         var trusted = after == before && startNanos - before.CtimeNanos > margin;
-        return (content, trusted ? after : null);
+        return (buffer, length, trusted ? after : null);
     }
 
     /// <summary>The stored form: five decimal numbers separated by spaces.</summary>

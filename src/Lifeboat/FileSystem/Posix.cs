@@ -190,7 +190,12 @@ public static partial class Posix
         }
     }
 
-    private static long ToNanoseconds(long seconds, long nanoseconds)
+    private static long ToNanoseconds(long seconds, long nanoseconds) =>
+        // Every time between the years 1685 and 2255 fits a long; Int128 arithmetic, which is not precompiled and so
+        // compiled on every run of the command line, only for the others.
+        seconds is > -9_000_000_000 and < 9_000_000_000 ? (seconds * NanosecondsPerSecond) + nanoseconds : ClampedNanoseconds(seconds, nanoseconds);
+
+    private static long ClampedNanoseconds(long seconds, long nanoseconds)
     {
         Int128 total = ((Int128)seconds * NanosecondsPerSecond) + nanoseconds;
         return (long)Int128.Clamp(total, long.MinValue, long.MaxValue);

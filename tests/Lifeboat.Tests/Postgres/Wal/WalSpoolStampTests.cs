@@ -1,3 +1,4 @@
+using System.Buffers;
 using Lifeboat.FileSystem;
 using Lifeboat.Sources.Postgres.Wal;
 using Lifeboat.Testing;
@@ -32,7 +33,7 @@ public sealed class WalSpoolStampTests : IDisposable
     {
         var segment = FakeSegments.Write(_wal, Cluster, number);
         LetSettle();
-        var (_, stamp) = WalFileStamp.ReadAll(segment);
+        var stamp = WalFileStamp.ReadAll(segment, ArrayPool<byte>.Shared).Stamp;
         Assert.NotNull(stamp);
         await _spool.RecordAsync(segment, WrongHash, stamp, CancellationToken.None);
         return segment;
@@ -43,10 +44,10 @@ public sealed class WalSpoolStampTests : IDisposable
     {
         var segment = FakeSegments.Write(_wal, Cluster, 7);
 
-        var (content, stamp) = WalFileStamp.ReadAll(segment);
+        var (buffer, length, stamp) = WalFileStamp.ReadAll(segment, ArrayPool<byte>.Shared);
 
         Assert.Null(stamp);
-        Assert.Equal(File.ReadAllBytes(segment), content);
+        Assert.Equal(File.ReadAllBytes(segment), buffer[..length]);
     }
 
     [Fact]
@@ -55,11 +56,11 @@ public sealed class WalSpoolStampTests : IDisposable
         var segment = FakeSegments.Write(_wal, Cluster, 7);
         LetSettle();
 
-        var (content, stamp) = WalFileStamp.ReadAll(segment);
+        var (buffer, length, stamp) = WalFileStamp.ReadAll(segment, ArrayPool<byte>.Shared);
 
         Assert.Equal(WalFileStamp.Of(segment), stamp);
         Assert.Equal(FakeSegments.Size, stamp!.Value.Size);
-        Assert.Equal(File.ReadAllBytes(segment), content);
+        Assert.Equal(File.ReadAllBytes(segment), buffer[..length]);
         Assert.Equal(stamp, WalFileStamp.Parse(stamp.Value.Format()));
     }
 
@@ -128,8 +129,8 @@ public sealed class WalSpoolStampTests : IDisposable
     {
         var segment = FakeSegments.Write(_wal, Cluster, 7);
         LetSettle();
-        var (content, stamp) = WalFileStamp.ReadAll(segment);
-        await _spool.RecordAsync(segment, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), stamp, CancellationToken.None);
+        var (buffer, length, stamp) = WalFileStamp.ReadAll(segment, ArrayPool<byte>.Shared);
+        await _spool.RecordAsync(segment, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.AsSpan(0, length))), stamp, CancellationToken.None);
         File.Move(segment, segment + ".moved");
         File.Move(segment + ".moved", segment);
 

@@ -21,7 +21,9 @@ public sealed class WalArchive(Repository.Repository repository)
 
     // Reused across the pushes of a batch (two at a time): each 16 MiB segment needs its content, the object and a
     // buffer for the decompression check; fresh arrays of that size cost page faults and zeroing on every segment.
-    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(maxArrayLength: 64 << 20, maxArraysPerBucket: 4);
+    // The shared pool keeps arrays of these sizes and gives them back to the system when memory is short or they
+    // lie unused, so a long-lived process holds nothing for good.
+    private static ArrayPool<byte> Buffers => ArrayPool<byte>.Shared;
     private const string ClusterPrefix = "cluster-";
 
     /// <summary>The object name of an archived WAL file.</summary>

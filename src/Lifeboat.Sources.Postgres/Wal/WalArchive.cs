@@ -18,13 +18,13 @@ namespace Lifeboat.Sources.Postgres.Wal;
 public sealed class WalArchive(Repository.Repository repository)
 {
     private const int MaxHeaderBytes = 4096;
+    private const string ClusterPrefix = "cluster-";
 
     // Reused across the pushes of a batch (two at a time): each 16 MiB segment needs its content, the object and a
     // buffer for the decompression check; fresh arrays of that size cost page faults and zeroing on every segment.
     // The shared pool keeps arrays of these sizes and gives them back to the system when memory is short or they
     // lie unused, so a long-lived process holds nothing for good.
     private static ArrayPool<byte> Buffers => ArrayPool<byte>.Shared;
-    private const string ClusterPrefix = "cluster-";
 
     /// <summary>The object name of an archived WAL file.</summary>
     public static BlobName ObjectName(ulong systemIdentifier, string fileName) => new(BlobKind.Wal, $"{systemIdentifier}-{fileName}");

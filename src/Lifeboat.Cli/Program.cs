@@ -22,7 +22,10 @@ public static class Program
     }
 
     /// <summary>Runs the command line; returns the exit code (see <see cref="ExitCodes"/>).</summary>
-    public static async Task<int> Main(string[] args)
+    // Not async itself: a push that its spool marker finishes returns before any type of the command line is loaded.
+    public static int Main(string[] args) => WalPushShortcut.TryFinish(args) ? ExitCodes.Success : RunAsync(args).GetAwaiter().GetResult();
+
+    private static async Task<int> RunAsync(string[] args)
     {
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)

@@ -39,8 +39,8 @@ internal static class WalBatch
                 }
                 try
                 {
-                    var (_, sha256) = await archive.PushFileAsync(segment, component, ct);
-                    await spool.RecordAsync(segment, sha256, ct);
+                    var (_, sha256, stamp) = await archive.PushFileAsync(segment, component, ct);
+                    await spool.RecordAsync(segment, sha256, stamp, ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -42,11 +42,10 @@ public static class WalCommand
         {
             var file = context.Parse.GetValue(path)!;
             var component = context.Parse.GetValue(Component)!;
-            var spoolFolder = context.Parse.GetValue(spool) ?? NonEmpty(Environment.GetEnvironmentVariable("LIFEBOAT_WAL_SPOOL")) ?? WalSpool.DefaultDirectory(file);
-            var walSpool = spoolFolder is null ? null : new WalSpool(spoolFolder, RepositoryIdentity(context.RepositoryLocation), component);
+            var walSpool = WalPushShortcut.Spool(file, context.Parse.GetValue(spool), context.RepositoryLocation, component);
             // Archived earlier in a batch with this very content: durable already, so the repository is not opened.
             var stored = false;
-            if (walSpool is null || !await walSpool.TryConsumeAsync(file, ct))
+            if (walSpool is null || !walSpool.TryConsume(file))
             {
                 var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
                 var archive = new WalArchive(repository);
@@ -68,11 +67,6 @@ public static class WalCommand
         });
         return command;
     }
-
-    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    // A local repository is named by its absolute path, so a marker written from another working directory still matches.
-    private static string RepositoryIdentity(string location) => location.StartsWith("s3:", StringComparison.Ordinal) ? location : Path.GetFullPath(location);
 
     private static Command Fetch()
     {

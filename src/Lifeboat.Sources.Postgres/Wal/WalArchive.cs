@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -18,6 +19,12 @@ public sealed class WalArchive(Repository.Repository repository)
 {
     private const int MaxHeaderBytes = 4096;
     private const string ClusterPrefix = "cluster-";
+
+    // Reused across the pushes of a batch (two at a time): each 16 MiB segment needs its content, the object and a
+    // buffer for the decompression check; fresh arrays of that size cost page faults and zeroing on every segment.
+    // The shared pool keeps arrays of these sizes and gives them back to the system when memory is short or they
+    // lie unused, so a long-lived process holds nothing for good.
+    private static ArrayPool<byte> Buffers => ArrayPool<byte>.Shared;
 
     /// <summary>The object name of an archived WAL file.</summary>
     public static BlobName ObjectName(ulong systemIdentifier, string fileName) => new(BlobKind.Wal, $"{systemIdentifier}-{fileName}");
@@ -105,20 +112,34 @@ public sealed class WalArchive(Repository.Repository repository)
 
     /// <summary>
     /// <see cref="PushAsync"/>, also returning the lowercase hex SHA-256 of the content that is now durable in the
-    /// repository (what a <see cref="WalSpool"/> marker records).
+    /// repository and the file's stamp while that content was read, or null (see <see cref="WalFileStamp.ReadAll"/>):
+    /// what a <see cref="WalSpool"/> marker records.
     /// </summary>
-    public async Task<(bool Stored, string Sha256)> PushFileAsync(string path, string component, CancellationToken cancellationToken)
+    public async Task<(bool Stored, string Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, CancellationToken cancellationToken)
     {
         var file = WalFileName.Parse(Path.GetFileName(path));
-        var content = await File.ReadAllBytesAsync(path, cancellationToken);
-        if (content.Length == 0)
+        var (buffer, length, stamp) = WalFileStamp.ReadAll(path, Buffers);
+        try
         {
-            throw new InvalidDataException($"{path} is empty; PostgreSQL never archives an empty file");
+            if (length == 0)
+            {
+                throw new InvalidDataException($"{path} is empty; PostgreSQL never archives an empty file");
+            }
+            var (stored, hash) = await PushContentAsync(path, file, buffer.AsMemory(0, length), component, cancellationToken);
+            return (stored, hash, stamp);
         }
+        finally
+        {
+            Buffers.Return(buffer);
+        }
+    }
+
+    private async Task<(bool Stored, string Sha256)> PushContentAsync(string path, WalFileName file, ReadOnlyMemory<byte> content, string component, CancellationToken cancellationToken)
+    {
         ClusterRecord cluster;
         if (file.Kind is WalFileKind.Segment or WalFileKind.Partial)
         {
-            var header = WalSegmentHeader.Read(content, path);
+            var header = WalSegmentHeader.Read(content.Span, path);
             if (file.Kind == WalFileKind.Segment && content.Length != header.SegmentSize)
             {
                 throw new InvalidDataException($"{path} is {content.Length} bytes but its header says segments are {header.SegmentSize} bytes");
@@ -136,20 +157,25 @@ public sealed class WalArchive(Repository.Repository repository)
                 ?? throw new WalConflictException($"no WAL segment of component '{component}' was archived yet, so {file.Name} cannot be tied to its cluster; archive a segment first");
         }
         var name = ObjectName(cluster.SystemIdentifier, file.Name);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(content));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(content.Span));
         if (await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) is { } existing)
         {
             return (SameOrThrow(existing, hash, file.Name), hash);
         }
         var walHeader = new WalHeader { File = file.Name, SystemIdentifier = cluster.SystemIdentifier, Size = content.Length, Sha256 = hash, Archived = DateTimeOffset.UtcNow };
+        var (sealedObject, sealedLength) = Seal(name, walHeader, content.Span);
         try
         {
-            await repository.Store.PutAsync(name, Seal(name, walHeader, content), cancellationToken);
+            await repository.Store.PutAsync(name, sealedObject.AsMemory(0, sealedLength), cancellationToken);
             return (true, hash);
         }
         catch (BlobExistsException)
         {
             return (SameOrThrow(await ExistingHashAsync(cluster.SystemIdentifier, file.Name, cancellationToken) ?? throw new IOException($"{name} exists but cannot be read"), hash, file.Name), hash);
+        }
+        finally
+        {
+            Buffers.Return(sealedObject);
         }
     }
 
@@ -246,27 +272,57 @@ public sealed class WalArchive(Repository.Repository repository)
         : throw new WalConflictException($"{file} is already archived with different content (archived SHA-256 {existingHash[..16]}…, this file {hash[..16]}…); "
             + "two clusters may be archiving into one component, or a restored copy is archiving into its origin's archive; nothing was stored");
 
-    private byte[] Seal(BlobName name, WalHeader header, byte[] content)
+    // The sealed object, in a buffer rented from Buffers (the caller returns it), and its length. The payload is
+    // compressed straight into its place in the object and encrypted there.
+    private (byte[] Buffer, int Length) Seal(BlobName name, WalHeader header, ReadOnlySpan<byte> content)
     {
         var headerPlain = JsonSerializer.SerializeToUtf8Bytes(header, WalJson.Default.WalHeader);
+        var sealedHeaderLength = headerPlain.Length + SecretBox.Overhead;
+        var dataStart = 4 + sealedHeaderLength;
         // zstd's bound is size + size/256 + a small margin; this is more.
-        var compressed = new byte[content.Length + (content.Length >> 7) + 4096];
-        var compressedLength = ZstdCompressor.Instance.TryCompress(content, compressed, repository.Config.CompressionLevel);
-        if (compressedLength < 0)
+        var bound = content.Length + (content.Length >> 7) + 4096;
+        var buffer = Buffers.Rent(dataStart + SecretBox.Overhead + bound);
+        try
         {
-            throw new IOException($"compressing {header.File} failed");
+            var compressed = buffer.AsSpan(dataStart + SecretBox.NonceSize, bound);
+            var compressedLength = ZstdCompressor.Instance.TryCompress(content, compressed, repository.Config.CompressionLevel);
+            if (compressedLength < 0)
+            {
+                throw new IOException($"compressing {header.File} failed");
+            }
+            // Self-verification: the codec's output must give back the file before anything is stored.
+            if (!RoundTrips(compressed[..compressedLength], content))
+            {
+                throw new IOException($"compressing {header.File} did not round-trip; nothing was stored");
+            }
+            BinaryPrimitives.WriteInt32LittleEndian(buffer, sealedHeaderLength);
+            repository.Key.Box.Seal(headerPlain, Aad("header", name), buffer.AsSpan(4, sealedHeaderLength));
+            var sealedDataLength = repository.Key.Box.SealInPlace(buffer.AsSpan(dataStart), compressedLength, Aad("data", name));
+            return (buffer, dataStart + sealedDataLength);
         }
-        // Self-verification: the codec's output must give back the file before anything is stored.
-        if (!Decompress(compressed.AsSpan(0, compressedLength), content.Length).AsSpan().SequenceEqual(content))
+        catch
         {
-            throw new IOException($"compressing {header.File} did not round-trip; nothing was stored");
+            Buffers.Return(buffer);
+            throw;
         }
-        var sealedLength = headerPlain.Length + SecretBox.Overhead;
-        var result = new byte[4 + sealedLength + compressedLength + SecretBox.Overhead];
-        BinaryPrimitives.WriteInt32LittleEndian(result, sealedLength);
-        repository.Key.Box.Seal(headerPlain, Aad("header", name), result.AsSpan(4, sealedLength));
-        repository.Key.Box.Seal(compressed.AsSpan(0, compressedLength), Aad("data", name), result.AsSpan(4 + sealedLength));
-        return result;
+    }
+
+    private static bool RoundTrips(ReadOnlySpan<byte> compressed, ReadOnlySpan<byte> content)
+    {
+        var decompressed = Buffers.Rent(content.Length);
+        try
+        {
+            var length = ZstdCompressor.Instance.Decompress(compressed, decompressed.AsSpan(0, content.Length));
+            return length == content.Length && decompressed.AsSpan(0, length).SequenceEqual(content);
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+        finally
+        {
+            Buffers.Return(decompressed);
+        }
     }
 
     private (WalHeader Header, byte[] Content) Open(BlobName name, byte[] stored)

@@ -7,8 +7,9 @@ namespace Lifeboat.Sources.Postgres.Wal;
 /// <summary>
 /// A local folder of markers, one per segment that a <c>wal push</c> archived ahead of PostgreSQL asking for it (a
 /// sibling marked <c>archive_status/*.ready</c>). A marker is written only after the segment is durable in the
-/// repository and records the segment's SHA-256 and the repository it went to; a later push of that segment whose
-/// content hashes the same, into the same repository, is already done and needs no repository at all.
+/// repository and records the segment's SHA-256, its file stamp (<see cref="WalFileStamp"/>) and the repository it
+/// went to; a later push of that segment into the same repository whose file still has that stamp, or whose content
+/// hashes the same, is already done and needs no repository at all.
 /// </summary>
 public sealed class WalSpool
 {
@@ -41,16 +42,18 @@ public sealed class WalSpool
 
     /// <summary>
     /// True when a marker proves <paramref name="walFile"/>'s current content was already archived into this spool's
-    /// repository for its component; the marker is consumed then. A marker that does not match (other content, other
-    /// repository or component, unreadable) proves nothing: false, and the caller pushes normally.
+    /// repository for its component; the marker is consumed then. The proof is the file's unchanged stamp (same inode,
+    /// size, mtime and ctime as when it was read for archiving), else its SHA-256 equal to the recorded one. A marker
+    /// that does not match (other content, other repository or component, unreadable) proves nothing: false, and the
+    /// caller pushes normally. Synchronous: it is the whole of most pushes, and runs before anything else is loaded.
     /// </summary>
-    public async Task<bool> TryConsumeAsync(string walFile, CancellationToken cancellationToken)
+    public bool TryConsume(string walFile)
     {
         var marker = MarkerPath(Path.GetFileName(walFile));
         WalSpoolMarker? recorded;
         try
         {
-            recorded = WalSpoolMarker.Parse(await File.ReadAllTextAsync(marker, Encoding.UTF8, cancellationToken));
+            recorded = WalSpoolMarker.Parse(File.ReadAllText(marker, Encoding.UTF8));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -60,14 +63,28 @@ public sealed class WalSpool
         {
             return false;
         }
-        byte[] hash;
-        await using (var stream = new FileStream(walFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+        var same = recorded.Stamp is { } stamp && Unchanged(walFile, stamp);
+        if (!same)
         {
-            hash = await SHA256.HashDataAsync(stream, cancellationToken);
+            using var stream = new FileStream(walFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            same = Convert.ToHexStringLower(SHA256.HashData(stream)) == recorded.Sha256;
         }
         // Consumed either way: a mismatch means the marker is stale, and the normal push that follows decides.
         File.Delete(marker);
-        return Convert.ToHexStringLower(hash) == recorded.Sha256;
+        return same;
+    }
+
+    private static bool Unchanged(string walFile, WalFileStamp stamp)
+    {
+        try
+        {
+            return WalFileStamp.Of(walFile) == stamp;
+        }
+        catch (FileNotFoundException)
+        {
+            // Reported by the hash path's open, with the message every other push gives for a missing file.
+            return false;
+        }
     }
 
     /// <summary>
@@ -93,14 +110,16 @@ public sealed class WalSpool
     }
 
     /// <summary>
-    /// Records that <paramref name="walFile"/> with content hash <paramref name="sha256"/> is durable in the repository.
-    /// Call only after the push returned; the marker is itself durable (temporary name, flushed, renamed, folder flushed).
+    /// Records that <paramref name="walFile"/> with content hash <paramref name="sha256"/> is durable in the repository,
+    /// and the stamp the file had while that content was read (null when it could not vouch for it, see
+    /// <see cref="WalFileStamp.ReadAll"/>). Call only after the push returned; the marker is itself durable (temporary
+    /// name, flushed, renamed, folder flushed).
     /// </summary>
-    public async Task RecordAsync(string walFile, string sha256, CancellationToken cancellationToken)
+    public async Task RecordAsync(string walFile, string sha256, WalFileStamp? stamp, CancellationToken cancellationToken)
     {
         EnsureDirectory();
         var name = Path.GetFileName(walFile);
-        var marker = new WalSpoolMarker { File = name, Sha256 = sha256, Repository = _repository, Component = _component };
+        var marker = new WalSpoolMarker { File = name, Sha256 = sha256, Repository = _repository, Component = _component, Stamp = stamp };
         var temporary = Path.Combine(_directory, $".{name}.{Guid.NewGuid():N}");
         try
         {

@@ -2,12 +2,16 @@ namespace Lifeboat.Sources.Postgres.Wal;
 
 /// <summary>
 /// A spool marker: <see cref="File"/> with content <see cref="Sha256"/> is durable in <see cref="Repository"/> for
-/// <see cref="Component"/>. Stored as five lines of text (a tag, then the four fields), not JSON: reading it is on the
-/// path of every push, and loading a JSON serializer costs more than the rest of that read.
+/// <see cref="Component"/>, and, when <see cref="Stamp"/> is set, that content is what the file held while its stamp
+/// was <see cref="Stamp"/>. Stored as lines of text (a tag, then the fields), not JSON: reading it is on the path of
+/// every push, and loading a JSON serializer costs more than the rest of that read.
 /// </summary>
 public sealed record WalSpoolMarker
 {
-    private const string Tag = "lifeboat-wal-spool 1";
+    private const string Tag = "lifeboat-wal-spool 2";
+
+    // Markers written before stamps existed: still read, proving the content by its hash only.
+    private const string TagWithoutStamp = "lifeboat-wal-spool 1";
 
     /// <summary>The WAL file name.</summary>
     public required string File { get; init; }
@@ -21,15 +25,27 @@ public sealed record WalSpoolMarker
     /// <summary>The repository location it was archived into.</summary>
     public required string Repository { get; init; }
 
+    /// <summary>The file's stamp when it was read for archiving, or null when the stamp could not vouch for it.</summary>
+    public WalFileStamp? Stamp { get; init; }
+
     /// <summary>The marker's stored form.</summary>
-    public string Format() => $"{Tag}\n{File}\n{Sha256}\n{Component}\n{Repository}\n";
+    public string Format() => $"{Tag}\n{File}\n{Sha256}\n{Component}\n{Repository}\n{Stamp?.Format() ?? "-"}\n";
 
     /// <summary>Parses <see cref="Format"/>'s output; null for anything else (a marker that proves nothing).</summary>
     public static WalSpoolMarker? Parse(string text)
     {
         var lines = text.Split('\n');
-        return lines.Length == 6 && lines[0] == Tag && lines[5].Length == 0 && lines[2].Length == 64
-            ? new WalSpoolMarker { File = lines[1], Sha256 = lines[2], Component = lines[3], Repository = lines[4] }
-            : null;
+        if (lines.Length == 6 && lines[0] == TagWithoutStamp && lines[5].Length == 0 && lines[2].Length == 64)
+        {
+            return new WalSpoolMarker { File = lines[1], Sha256 = lines[2], Component = lines[3], Repository = lines[4] };
+        }
+        if (lines.Length != 7 || lines[0] != Tag || lines[6].Length != 0 || lines[2].Length != 64)
+        {
+            return null;
+        }
+        var stamp = lines[5] == "-" ? null : WalFileStamp.Parse(lines[5]);
+        return stamp is null && lines[5] != "-"
+            ? null
+            : new WalSpoolMarker { File = lines[1], Sha256 = lines[2], Component = lines[3], Repository = lines[4], Stamp = stamp };
     }
 }

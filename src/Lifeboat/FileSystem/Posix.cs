@@ -42,16 +42,28 @@ public static partial class Posix
             throw ErrorFor(Marshal.GetLastPInvokeError(), path, $"read the metadata of '{path}'");
         }
 
-        return new FileStatus(
-            stat.Device,
-            stat.Inode,
-            stat.LinkCount,
-            stat.Mode,
-            stat.Uid,
-            stat.Gid,
-            stat.Size,
-            ToNanoseconds(stat.ModifySeconds, stat.ModifyNanoseconds),
-            ToNanoseconds(stat.ChangeSeconds, stat.ChangeNanoseconds));
+        return ToStatus(stat);
+    }
+
+    private static FileStatus ToStatus(in LinuxStat stat) => new(
+        stat.Device,
+        stat.Inode,
+        stat.LinkCount,
+        stat.Mode,
+        stat.Uid,
+        stat.Gid,
+        stat.Size,
+        ToNanoseconds(stat.ModifySeconds, stat.ModifyNanoseconds),
+        ToNanoseconds(stat.ChangeSeconds, stat.ChangeNanoseconds));
+
+    /// <summary>Reads the metadata of the open file <paramref name="handle"/> (fstat): the file read, whatever its name is now.</summary>
+    public static FileStatus FStat(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        if (fstatHandle(handle, out LinuxStat stat) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), "(open file)", "read the metadata of an open file");
+        }
+        return ToStatus(stat);
     }
 
     /// <summary>Sets the owner of <paramref name="path"/>, or of the link itself when it is a symbolic link.</summary>
@@ -178,7 +190,12 @@ public static partial class Posix
         }
     }
 
-    private static long ToNanoseconds(long seconds, long nanoseconds)
+    private static long ToNanoseconds(long seconds, long nanoseconds) =>
+        // Every time between the years 1685 and 2255 fits a long; Int128 arithmetic, which is not precompiled and so
+        // compiled on every run of the command line, only for the others.
+        seconds is > -9_000_000_000 and < 9_000_000_000 ? (seconds * NanosecondsPerSecond) + nanoseconds : ClampedNanoseconds(seconds, nanoseconds);
+
+    private static long ClampedNanoseconds(long seconds, long nanoseconds)
     {
         Int128 total = ((Int128)seconds * NanosecondsPerSecond) + nanoseconds;
         return (long)Int128.Clamp(total, long.MinValue, long.MaxValue);
@@ -218,4 +235,8 @@ public static partial class Posix
 
     [LibraryImport(LibraryName, SetLastError = true)]
     private static partial int syncfs(int fd);
+
+    // The marshaller holds a reference on the handle for the call, so it cannot be closed and its number reused meanwhile.
+    [LibraryImport(LibraryName, EntryPoint = "fstat", SetLastError = true)]
+    private static partial int fstatHandle(Microsoft.Win32.SafeHandles.SafeFileHandle fd, out LinuxStat status);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Lifeboat.Testing;
 using Lifeboat.Tests.Cli;
 
@@ -7,7 +8,8 @@ namespace Lifeboat.Tests.Postgres.Wal;
 /// <summary>
 /// <c>wal push</c> archiving the segments PostgreSQL marked ready ahead, and a later push of one of them finishing
 /// from its spool marker without the repository. "Without the repository" is proved by moving the repository away:
-/// the push then succeeds only through the marker.
+/// the push then succeeds only through the marker. Such a push is finished before the command line is built; arguments
+/// that shortcut does not handle go to the full command line, which must behave the same.
 /// </summary>
 public sealed class WalSpoolCliTests : IDisposable
 {
@@ -27,7 +29,7 @@ public sealed class WalSpoolCliTests : IDisposable
 
     private string Repo => Path.Combine(_folder.Path, "repo");
 
-    private Dictionary<string, string?> Environment(string repository, string? keyFile) => new()
+    private Dictionary<string, string?> Environment(string? repository, string? keyFile) => new()
     {
         ["LIFEBOAT_REPOSITORY"] = repository,
         ["LIFEBOAT_PASSWORD_FILE"] = Path.Combine(_folder.Path, "password"),
@@ -194,5 +196,99 @@ public sealed class WalSpoolCliTests : IDisposable
                 File.Move(ready, Path.ChangeExtension(ready, ".done"));
             }
         }
+    }
+
+    // Shortcut: a push finished from its marker before the command line is built, and the arguments it leaves to the
+    // full command line. The repository is moved away before each marker push, so success comes only from the marker.
+
+    /// <summary>A repository and segments 7..6+count marked ready; the first pushed, the others archived ahead.</summary>
+    private async Task<(string Key, string[] Segments)> ArchiveAheadAsync(int count, bool settle)
+    {
+        var key = await InitAsync(Repo);
+        var segments = Enumerable.Range(7, count).Select(n => Segment((ulong)n)).ToArray();
+        if (settle)
+        {
+            // Stamps are recorded only for files unchanged for a second before they are read.
+            await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        }
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(Repo, key), "wal", "push", segments[0])).ExitCode);
+        foreach (var segment in segments[1..])
+        {
+            Assert.True(File.Exists(MarkerOf(segment)));
+        }
+        Directory.Move(Repo, Repo + ".away");
+        return (key, segments);
+    }
+
+    private string MarkerOf(string segment) => Path.Combine(_spool, Path.GetFileName(segment));
+
+    private void BreakMarkerHash(string segment)
+    {
+        var lines = File.ReadAllLines(MarkerOf(segment));
+        lines[2] = new string('0', 64);
+        File.WriteAllLines(MarkerOf(segment), lines);
+    }
+
+    [Fact]
+    public async Task A_settled_segment_is_proved_by_its_stamp_and_a_segment_changed_since_is_not()
+    {
+        var (key, segments) = await ArchiveAheadAsync(3, settle: true);
+        BreakMarkerHash(segments[1]);
+        BreakMarkerHash(segments[2]);
+        var changed = await File.ReadAllBytesAsync(segments[2]);
+        changed[100] ^= 1;
+        await using (var same = new FileStream(segments[2], FileMode.Open, FileAccess.Write))
+        {
+            await same.WriteAsync(changed);
+        }
+
+        var proved = await CliRunner.RunAsync(Environment(Repo, key), "wal", "push", segments[1]);
+        var refused = await CliRunner.RunAsync(Environment(Repo, key), "wal", "push", segments[2]);
+
+        Assert.Equal(0, proved.ExitCode);
+        Assert.Equal($"{Path.GetFileName(segments[1])} was already archived with the same content\n", proved.Stdout);
+        Assert.Equal(Lifeboat.Cli.ExitCodes.NoRepository, refused.ExitCode);
+        Assert.Contains("not a Lifeboat repository", refused.Stderr);
+    }
+
+    [Fact]
+    public async Task Quiet_and_a_repository_given_as_an_option_are_handled_from_the_marker()
+    {
+        var (key, segments) = await ArchiveAheadAsync(3, settle: false);
+
+        var quiet = await CliRunner.RunAsync(Environment(null, key), "-r", Repo, "wal", "push", "--quiet", "--component", "postgres", segments[1]);
+        var other = await CliRunner.RunAsync(Environment(null, key), "wal", "push", segments[2], "--repo", Repo + "-other");
+
+        Assert.Equal((0, "", ""), (quiet.ExitCode, quiet.Stdout, quiet.Stderr));
+        Assert.False(File.Exists(MarkerOf(segments[1])));
+        // A marker for another repository proves nothing: the push needs that repository, which does not exist.
+        Assert.Equal(Lifeboat.Cli.ExitCodes.NoRepository, other.ExitCode);
+    }
+
+    [Fact]
+    public async Task Json_output_from_a_marker_is_written_by_the_full_command_line()
+    {
+        var (key, segments) = await ArchiveAheadAsync(2, settle: false);
+
+        var pushed = await CliRunner.RunAsync(Environment(Repo, key), "wal", "push", "--json", segments[1]);
+
+        Assert.Equal(0, pushed.ExitCode);
+        using var json = JsonDocument.Parse(pushed.Stdout);
+        Assert.True(json.RootElement.GetProperty("alreadyArchived").GetBoolean());
+        Assert.False(File.Exists(MarkerOf(segments[1])));
+    }
+
+    [Theory]
+    [InlineData("--component", "postgres", "wal", "push")]
+    [InlineData("wal", "push", "--batch", "many")]
+    [InlineData("wal", "push", "--no-such-option", "x")]
+    public async Task Arguments_the_full_command_line_refuses_are_refused_and_the_marker_is_kept(params string[] arguments)
+    {
+        var (key, segments) = await ArchiveAheadAsync(2, settle: false);
+
+        var refused = await CliRunner.RunAsync(Environment(Repo, key), [.. arguments, segments[1]]);
+
+        Assert.Equal(Lifeboat.Cli.ExitCodes.Usage, refused.ExitCode);
+        Assert.True(File.Exists(MarkerOf(segments[1])));
     }
 }

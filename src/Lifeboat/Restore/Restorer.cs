@@ -45,26 +45,38 @@ public sealed class Restorer(Repository.Repository repository)
         var (primaries, links) = SplitHardLinks(files);
         progress.Planned(files.Count, primaries.Sum(f => f.Node.Size));
         var writer = new FileRestorer(repository, progress);
-        var ordered = primaries.OrderBy(FirstChunkPosition).ToList();
         var restored = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var parts = new List<FilePart>();
+        foreach (var item in primaries.OrderBy(FirstChunkPosition))
+        {
+            if (unusable.Contains(Path.GetDirectoryName(item.TargetPath)!))
+            {
+                errors.Add(new RestoreError(item.SnapshotPath, "its directory could not be created"));
+                continue;
+            }
+            try
+            {
+                parts.AddRange(writer.Plan(item));
+            }
+            catch (CorruptObjectException e)
+            {
+                errors.Add(new RestoreError(item.SnapshotPath, e.Message));
+            }
+        }
         // Against a remote store most of a file's time is spent waiting for its pack: more files at once keep several
         // pack downloads in flight.
         var parallelism = repository.Store.PrefersWholeObjects ? Math.Max(options.Parallelism, 8) : options.Parallelism;
-        await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            async (item, ct) =>
+        await RunPartsAsync(writer, parts, parallelism, file =>
+        {
+            if (file.Failure is null)
             {
-                var error = unusable.Contains(Path.GetDirectoryName(item.TargetPath)!)
-                    ? "its directory could not be created"
-                    : await writer.RestoreAsync(item, ct);
-                if (error is null)
-                {
-                    restored[item.TargetPath] = true;
-                }
-                else
-                {
-                    errors.Add(new RestoreError(item.SnapshotPath, error));
-                }
-            });
+                restored[file.Item.TargetPath] = true;
+            }
+            else
+            {
+                errors.Add(new RestoreError(file.Item.SnapshotPath, file.Failure));
+            }
+        }, cancellationToken);
 
         foreach (var (link, primary) in links)
         {
@@ -100,6 +112,54 @@ public sealed class Restorer(Repository.Repository repository)
         Posix.SyncFileSystem(target);
         return new RestoreResult(files.Count, directories.Count, progress.BytesWritten,
             [.. errors.OrderBy(e => e.Path, StringComparer.Ordinal)]);
+    }
+
+    /// <summary>
+    /// Workers take the parts in order (pack order, a file's parts together), each with its own open packs; a worker
+    /// that meets anything but a per-file failure stops the others, and every file left unfinished is deleted.
+    /// </summary>
+    private async Task RunPartsAsync(FileRestorer writer, List<FilePart> parts, int parallelism, Action<RestoringFile> finished,
+        CancellationToken cancellationToken)
+    {
+        var packs = ContentReader.CacheFor(repository.Store);
+        var next = -1;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        async Task WorkAsync()
+        {
+            using var reader = new ContentReader(repository, packs);
+            try
+            {
+                for (int i; (i = Interlocked.Increment(ref next)) < parts.Count;)
+                {
+                    stop.Token.ThrowIfCancellationRequested();
+                    if (await writer.RestorePartAsync(parts[i], reader, stop.Token) is { } file)
+                    {
+                        finished(file);
+                    }
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+        }
+        var all = Task.WhenAll(Enumerable.Range(0, Math.Max(1, parallelism)).Select(_ => Task.Run(WorkAsync, CancellationToken.None)));
+        try
+        {
+            await all;
+        }
+        catch when (all.Exception?.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) is { } cause)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+        }
+        finally
+        {
+            foreach (var part in parts)
+            {
+                part.File.Abandon();
+            }
+        }
     }
 
     private async Task<List<RestoreItem>> PlanAsync(Snapshot snapshot, string target, List<string> includes, CancellationToken cancellationToken)

@@ -46,7 +46,7 @@ public sealed class Restorer(Repository.Repository repository)
         progress.Planned(files.Count, primaries.Sum(f => f.Node.Size));
         var writer = new FileRestorer(repository, progress);
         var restored = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        var parts = new List<FilePart>();
+        var parts = new List<List<FilePart>>();
         foreach (var item in primaries.OrderBy(FirstChunkPosition))
         {
             if (unusable.Contains(Path.GetDirectoryName(item.TargetPath)!))
@@ -56,7 +56,7 @@ public sealed class Restorer(Repository.Repository repository)
             }
             try
             {
-                parts.AddRange(writer.Plan(item));
+                parts.Add(writer.Plan(item));
             }
             catch (CorruptObjectException e)
             {
@@ -115,26 +115,27 @@ public sealed class Restorer(Repository.Repository repository)
     }
 
     /// <summary>
-    /// Workers take the parts in order (pack order, a file's parts together), each with its own open packs; a worker
-    /// that meets anything but a per-file failure stops the others, and every file left unfinished is deleted.
+    /// Workers take the files' parts from a <see cref="PartQueue"/> (files in pack order), each with its own open packs;
+    /// a worker that meets anything but a per-file failure stops the others, and every file left unfinished is deleted.
     /// </summary>
-    private async Task RunPartsAsync(FileRestorer writer, List<FilePart> parts, int parallelism, Action<RestoringFile> finished,
+    private async Task RunPartsAsync(FileRestorer writer, List<List<FilePart>> parts, int parallelism, Action<RestoringFile> finished,
         CancellationToken cancellationToken)
     {
         var packs = ContentReader.CacheFor(repository.Store);
-        var next = -1;
+        var queue = new PartQueue(parts);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         async Task WorkAsync()
         {
             using var reader = new ContentReader(repository, packs);
+            var (file, fromEnd) = (-1, false);
             try
             {
-                for (int i; (i = Interlocked.Increment(ref next)) < parts.Count;)
+                while (queue.TryTake(ref file, ref fromEnd, out var part))
                 {
                     stop.Token.ThrowIfCancellationRequested();
-                    if (await writer.RestorePartAsync(parts[i], reader, stop.Token) is { } file)
+                    if (await writer.RestorePartAsync(part, reader, stop.Token) is { } done)
                     {
-                        finished(file);
+                        finished(done);
                     }
                 }
             }
@@ -155,9 +156,9 @@ public sealed class Restorer(Repository.Repository repository)
         }
         finally
         {
-            foreach (var part in parts)
+            foreach (var file in parts)
             {
-                part.File.Abandon();
+                file[0].File.Abandon();
             }
         }
     }

@@ -47,7 +47,7 @@ public sealed class Restorer(Repository.Repository repository)
         var writer = new FileRestorer(repository, progress);
         var restored = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var parts = new List<List<FilePart>>();
-        foreach (var item in primaries.OrderBy(FirstChunkPosition))
+        foreach (var item in OrderForRestore(primaries))
         {
             if (unusable.Contains(Path.GetDirectoryName(item.TargetPath)!))
             {
@@ -199,6 +199,19 @@ public sealed class Restorer(Repository.Repository repository)
             primaries.Add(file);
         }
         return (primaries, links);
+    }
+
+    /// <summary>
+    /// Pack order, so a store read whole packs at a time reads each once. On other stores the large files come first,
+    /// largest first: a worker that starts a 1 GiB file last would leave the others to share it with it, and writers
+    /// of one file queue on its inode lock.
+    /// </summary>
+    private IEnumerable<RestoreItem> OrderForRestore(List<RestoreItem> files)
+    {
+        const long large = 64 * 1024 * 1024;
+        return repository.Store.PrefersWholeObjects
+            ? files.OrderBy(FirstChunkPosition)
+            : files.OrderByDescending(f => f.Node.Size >= large ? f.Node.Size : 0).ThenBy(FirstChunkPosition);
     }
 
     private (Digest, long) FirstChunkPosition(RestoreItem item)

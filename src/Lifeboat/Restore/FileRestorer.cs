@@ -9,12 +9,8 @@ namespace Lifeboat.Restore;
 /// the plaintext written at its offset), and when a file's last part is done checks its size and content hash (built
 /// from the chunk hashes just verified) and renames the temporary file into place only when both match.
 /// </summary>
-internal sealed class FileRestorer(Repository.Repository repository, RestoreProgress progress)
+internal sealed class FileRestorer(Repository.Repository repository, RestoreProgress progress, long partBytes)
 {
-    // Large enough that a part costs far more than its bookkeeping, small enough that a 1 GiB file keeps every
-    // worker busy to the end of a restore.
-    private const long PartBytes = 16 * 1024 * 1024;
-
     /// <summary>
     /// The parts that restore <paramref name="item"/>, in file order, all of one <see cref="RestoringFile"/>. Throws
     /// <see cref="CorruptObjectException"/> when a chunk is missing from the index.
@@ -28,7 +24,7 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
         for (var k = 0; k < locations.Count; k++)
         {
             offset += locations[k].Entry.RawLength;
-            if (offset - partOffset >= PartBytes || k == locations.Count - 1)
+            if (offset - partOffset >= partBytes || k == locations.Count - 1)
             {
                 parts.Add((start, k + 1, partOffset));
                 start = k + 1;

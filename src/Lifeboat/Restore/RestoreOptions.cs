@@ -9,4 +9,9 @@ public sealed record RestoreOptions
     public IReadOnlyList<string> Includes { get; init; } = [];
     /// <summary>Files restored at once.</summary>
     public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>
+    /// The size of the parts a file is split into, each restored by one worker: large enough that a part costs far
+    /// more than its bookkeeping, small enough that a 1 GiB file keeps every worker busy to the end. Tests set it small.
+    /// </summary>
+    internal long PartBytes { get; init; } = 16 * 1024 * 1024;
 }

@@ -44,7 +44,7 @@ public sealed class Restorer(Repository.Repository repository)
         var files = items.Where(i => i.Node.Type == TreeNode.File).ToList();
         var (primaries, links) = SplitHardLinks(files);
         progress.Planned(files.Count, primaries.Sum(f => f.Node.Size));
-        var writer = new FileRestorer(repository, progress);
+        var writer = new FileRestorer(repository, progress, options.PartBytes);
         var restored = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var parts = new List<List<FilePart>>();
         foreach (var item in OrderForRestore(primaries))

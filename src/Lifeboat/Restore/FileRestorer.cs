@@ -1,4 +1,5 @@
 using Lifeboat.Crypto;
+using Lifeboat.FileSystem;
 using Lifeboat.Repository;
 using Lifeboat.Snapshots;
 
@@ -62,6 +63,9 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
                     progress.Wrote(data.Length);
                     return ValueTask.CompletedTask;
                 }, cancellationToken);
+                // Durability still comes from the restore's one syncfs at the end; started now, the disk writes
+                // overlap the rest of the restore instead of all waiting for that flush.
+                Posix.StartWriteback(handle, part.Offset, offset - part.Offset, file.TemporaryPath);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

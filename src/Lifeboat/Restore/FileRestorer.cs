@@ -12,6 +12,8 @@ namespace Lifeboat.Restore;
 /// </summary>
 internal sealed class FileRestorer(Repository.Repository repository, RestoreProgress progress, long partBytes)
 {
+    private const long EarlyWritebackBytes = 1024 * 1024;
+
     /// <summary>
     /// The parts that restore <paramref name="item"/>, in file order, all of one <see cref="RestoringFile"/>. Throws
     /// <see cref="CorruptObjectException"/> when a chunk is missing from the index.
@@ -63,9 +65,13 @@ internal sealed class FileRestorer(Repository.Repository repository, RestoreProg
                     progress.Wrote(data.Length);
                     return ValueTask.CompletedTask;
                 }, cancellationToken);
-                // Durability still comes from the restore's one syncfs at the end; started now, the disk writes
-                // overlap the rest of the restore instead of all waiting for that flush.
-                Posix.StartWriteback(handle, part.Offset, offset - part.Offset, file.TemporaryPath);
+                // Durability still comes from the restore's one syncfs at the end; started now, the disk writes of
+                // large parts overlap the rest of the restore instead of all waiting for that flush. Small files are
+                // left to it: one request per small file cost more (a device notification each) than it saved.
+                if (offset - part.Offset >= EarlyWritebackBytes)
+                {
+                    Posix.StartWriteback(handle, part.Offset, offset - part.Offset, file.TemporaryPath);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -99,4 +99,42 @@ public sealed class FilePartRestoreTests : IDisposable
         Assert.Equal(TestData.Random(200_000, 6), File.ReadAllBytes(target + source + "/other.bin"));
         Assert.Empty(Directory.GetFiles(target, ".lb-*", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public async Task On_a_full_disk_the_files_that_do_not_fit_fail_those_that_fit_are_whole_and_no_temporary_name_is_left()
+    {
+        var source = _temp["src"];
+        var files = new Dictionary<string, byte[]> { ["big.bin"] = TestData.Random(4_000_000, 7) };
+        for (var i = 0; i < 5; i++)
+        {
+            files[$"small{i}.bin"] = TestData.Random(100_000, 10 + i);
+        }
+        foreach (var (name, content) in files)
+        {
+            TestData.Write(Path.Combine(source, name), content);
+        }
+        var snapshot = await BackupAsync(source);
+        var mount = _temp["small"];
+        Directory.CreateDirectory(mount);
+        var mounted = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mount]);
+        mounted.WaitForExit();
+        Assert.True(mounted.ExitCode == 0, "this test needs root to mount a 3 MiB tmpfs");
+        try
+        {
+            var result = await RestoreAsync(snapshot, mount, parallelism: 3);
+
+            Assert.Contains(result.Errors, e => e.Path == source + "/big.bin" && e.Reason.Contains("No space left"));
+            Assert.False(File.Exists(mount + source + "/big.bin"));
+            foreach (var (name, content) in files.Where(f => File.Exists(mount + source + "/" + f.Key)))
+            {
+                Assert.Equal(content, File.ReadAllBytes(mount + source + "/" + name));
+            }
+            Assert.Equal(files.Count, result.Errors.Count + Directory.GetFiles(mount + source).Length);
+            Assert.Empty(Directory.GetFiles(mount, ".lb-*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            System.Diagnostics.Process.Start("umount", [mount]).WaitForExit();
+        }
+    }
 }

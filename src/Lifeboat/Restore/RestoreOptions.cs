@@ -7,7 +7,7 @@ public sealed record RestoreOptions
     public required string Target { get; init; }
     /// <summary>Absolute snapshot paths to restore (with everything below them); empty restores everything.</summary>
     public IReadOnlyList<string> Includes { get; init; } = [];
-    /// <summary>Files restored at once.</summary>
+    /// <summary>Workers, each restoring one part of a file at a time (at least 8 against a store that prefers whole objects).</summary>
     public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
     /// <summary>
     /// The size of the parts a file is split into, each restored by one worker: large enough that a part costs far

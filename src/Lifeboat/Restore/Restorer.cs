@@ -6,9 +6,9 @@ using Lifeboat.Snapshots;
 namespace Lifeboat.Restore;
 
 /// <summary>
-/// Restores a snapshot (or sub-paths of it) into a directory. Files are written in pack order, under a temporary
-/// name, with every chunk's ID and the file's content hash checked; only a verified file is renamed to its final
-/// name. A damaged file is reported and skipped; the others are still restored. Ownership is restored when running
+/// Restores a snapshot (or sub-paths of it) into a directory. Files are written by several workers, in parts (a large
+/// file by several at once), under a temporary name, with every chunk's ID and the file's content hash checked; only
+/// a verified file is renamed to its final name. A damaged file is reported and skipped; the others are still restored. Ownership is restored when running
 /// as root; modes and mtimes always; hard links are recreated between restored paths.
 /// </summary>
 public sealed class Restorer(Repository.Repository repository)

@@ -153,6 +153,40 @@ public abstract class BlobStoreContract
 
     /// <summary>See the test name.</summary>
     [Fact]
+    public async Task An_opened_reader_returns_the_requested_ranges_in_any_order_and_throws_past_the_end()
+    {
+        var store = CreateStore();
+        var name = NewName(BlobKind.Pack);
+        var data = Bytes(100_000, seed: 11);
+        await store.PutAsync(name, data, CancellationToken.None);
+
+        using var reader = store.OpenReader(name);
+        foreach (var (offset, length) in new[] { (12_345, 54_321), (0, 1), (99_999, 1), (0, 100_000), (100_000, 0) })
+        {
+            var destination = new byte[length];
+            await reader.ReadAtAsync(offset, destination, CancellationToken.None);
+            Assert.Equal(data.AsSpan(offset, length).ToArray(), destination);
+        }
+        await Assert.ThrowsAsync<EndOfStreamException>(async () => await reader.ReadAtAsync(99_990, new byte[11], CancellationToken.None));
+    }
+
+    /// <summary>See the test name.</summary>
+    [Fact]
+    public async Task A_reader_of_a_missing_object_throws_BlobNotFoundException_when_opened_or_read()
+    {
+        var store = CreateStore();
+        var name = NewName(BlobKind.Pack);
+
+        var e = await Assert.ThrowsAsync<BlobNotFoundException>(async () =>
+        {
+            using var reader = store.OpenReader(name);
+            await reader.ReadAtAsync(0, new byte[1], CancellationToken.None);
+        });
+        Assert.Equal(name, e.Name);
+    }
+
+    /// <summary>See the test name.</summary>
+    [Fact]
     public async Task Listing_returns_exactly_the_names_put_per_kind_with_their_sizes()
     {
         var store = CreateStore();

@@ -12,6 +12,11 @@ public sealed record RestoreOptions
     /// becomes TARGET itself, not TARGET/data); null recreates full snapshot paths. Combined with no includes.
     /// </summary>
     public string? Root { get; init; }
-    /// <summary>Files restored at once.</summary>
+    /// <summary>Workers, each restoring one part of a file at a time (at least 8 against a store that prefers whole objects).</summary>
     public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>
+    /// The size of the parts a file is split into, each restored by one worker: large enough that a part costs far
+    /// more than its bookkeeping, small enough that a 1 GiB file keeps every worker busy to the end. Tests set it small.
+    /// </summary>
+    internal long PartBytes { get; init; } = 16 * 1024 * 1024;
 }

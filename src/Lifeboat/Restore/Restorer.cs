@@ -6,9 +6,9 @@ using Lifeboat.Snapshots;
 namespace Lifeboat.Restore;
 
 /// <summary>
-/// Restores a snapshot (or sub-paths of it) into a directory. Files are written in pack order, under a temporary
-/// name, with every chunk's ID and the file's content hash checked; only a verified file is renamed to its final
-/// name. A damaged file is reported and skipped; the others are still restored. Ownership is restored when running
+/// Restores a snapshot (or sub-paths of it) into a directory. Files are written by several workers, in parts (a large
+/// file by several at once), under a temporary name, with every chunk's ID and the file's content hash checked; only
+/// a verified file is renamed to its final name. A damaged file is reported and skipped; the others are still restored. Ownership is restored when running
 /// as root; modes and mtimes always; hard links are recreated between restored paths.
 /// </summary>
 public sealed class Restorer(Repository.Repository repository)
@@ -58,27 +58,39 @@ public sealed class Restorer(Repository.Repository repository)
         var files = items.Where(i => i.Node.Type == TreeNode.File).ToList();
         var (primaries, links) = SplitHardLinks(files);
         progress.Planned(files.Count, primaries.Sum(f => f.Node.Size));
-        var writer = new FileRestorer(repository, progress);
-        var ordered = primaries.OrderBy(FirstChunkPosition).ToList();
+        var writer = new FileRestorer(repository, progress, options.PartBytes);
         var restored = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var parts = new List<List<FilePart>>();
+        foreach (var item in OrderForRestore(primaries))
+        {
+            if (unusable.Contains(Path.GetDirectoryName(item.TargetPath)!))
+            {
+                errors.Add(new RestoreError(item.SnapshotPath, "its directory could not be created"));
+                continue;
+            }
+            try
+            {
+                parts.Add(writer.Plan(item));
+            }
+            catch (CorruptObjectException e)
+            {
+                errors.Add(new RestoreError(item.SnapshotPath, e.Message));
+            }
+        }
         // Against a remote store most of a file's time is spent waiting for its pack: more files at once keep several
         // pack downloads in flight.
         var parallelism = repository.Store.PrefersWholeObjects ? Math.Max(options.Parallelism, 8) : options.Parallelism;
-        await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            async (item, ct) =>
+        await RunPartsAsync(writer, parts, parallelism, file =>
+        {
+            if (file.Failure is null)
             {
-                var error = unusable.Contains(Path.GetDirectoryName(item.TargetPath)!)
-                    ? "its directory could not be created"
-                    : await writer.RestoreAsync(item, ct);
-                if (error is null)
-                {
-                    restored[item.TargetPath] = true;
-                }
-                else
-                {
-                    errors.Add(new RestoreError(item.SnapshotPath, error));
-                }
-            });
+                restored[file.Item.TargetPath] = true;
+            }
+            else
+            {
+                errors.Add(new RestoreError(file.Item.SnapshotPath, file.Failure));
+            }
+        }, cancellationToken);
 
         foreach (var (link, primary) in links)
         {
@@ -114,6 +126,55 @@ public sealed class Restorer(Repository.Repository repository)
         Posix.SyncFileSystem(target);
         return new RestoreResult(files.Count, directories.Count, progress.BytesWritten,
             [.. errors.OrderBy(e => e.Path, StringComparer.Ordinal)]);
+    }
+
+    /// <summary>
+    /// Workers take the files' parts from a <see cref="PartQueue"/> (files in pack order), each with its own open packs;
+    /// a worker that meets anything but a per-file failure stops the others, and every file left unfinished is deleted.
+    /// </summary>
+    private async Task RunPartsAsync(FileRestorer writer, List<List<FilePart>> parts, int parallelism, Action<RestoringFile> finished,
+        CancellationToken cancellationToken)
+    {
+        var packs = ContentReader.CacheFor(repository.Store);
+        var queue = new PartQueue(parts);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        async Task WorkAsync()
+        {
+            using var reader = new ContentReader(repository, packs);
+            var (file, fromEnd) = (-1, false);
+            try
+            {
+                while (queue.TryTake(ref file, ref fromEnd, out var part))
+                {
+                    stop.Token.ThrowIfCancellationRequested();
+                    if (await writer.RestorePartAsync(part, reader, stop.Token) is { } done)
+                    {
+                        finished(done);
+                    }
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+        }
+        var all = Task.WhenAll(Enumerable.Range(0, Math.Max(1, parallelism)).Select(_ => Task.Run(WorkAsync, CancellationToken.None)));
+        try
+        {
+            await all;
+        }
+        catch when (all.Exception?.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) is { } cause)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+        }
+        finally
+        {
+            foreach (var file in parts)
+            {
+                file[0].File.Abandon();
+            }
+        }
     }
 
     private async Task<List<RestoreItem>> PlanAsync(Snapshot snapshot, string target, List<string> includes, CancellationToken cancellationToken)
@@ -152,6 +213,19 @@ public sealed class Restorer(Repository.Repository repository)
             primaries.Add(file);
         }
         return (primaries, links);
+    }
+
+    /// <summary>
+    /// Pack order, so a store read whole packs at a time reads each once. On other stores the large files come first,
+    /// largest first: a worker that starts a 1 GiB file last would leave the others to share it with it, and writers
+    /// of one file queue on its inode lock.
+    /// </summary>
+    private IEnumerable<RestoreItem> OrderForRestore(List<RestoreItem> files)
+    {
+        const long large = 64 * 1024 * 1024;
+        return repository.Store.PrefersWholeObjects
+            ? files.OrderBy(FirstChunkPosition)
+            : files.OrderByDescending(f => f.Node.Size >= large ? f.Node.Size : 0).ThenBy(FirstChunkPosition);
     }
 
     private (Digest, long) FirstChunkPosition(RestoreItem item)

@@ -10,7 +10,7 @@ namespace Lifeboat.Restore;
 /// </summary>
 public sealed class SnapshotFileReader(Repository.Repository repository)
 {
-    private readonly ContentReader _content = new(repository);
+    private readonly PackCache? _packs = ContentReader.CacheFor(repository.Store);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, Task<Dictionary<string, TreeNode>>> _listings = new();
 
     /// <summary>The entries at the snapshot's root, sorted by name.</summary>
@@ -69,13 +69,18 @@ public sealed class SnapshotFileReader(Repository.Repository repository)
     public async Task<long> CopyToAsync(TreeNode node, Stream destination, CancellationToken cancellationToken)
     {
         long written = 0;
-        var hash = await _content.ReadAsync(_content.Locate(node), async (data, ct) =>
+        var locations = ContentReader.Locate(repository, node);
+        var chunkHashes = new Digest[locations.Count];
+        using (var content = new ContentReader(repository, _packs))
         {
-            await destination.WriteAsync(data, ct);
-            written += data.Length;
-        }, cancellationToken);
+            await content.ReadAsync(locations, 0, locations.Count, chunkHashes, async (data, ct) =>
+            {
+                await destination.WriteAsync(data, ct);
+                written += data.Length;
+            }, cancellationToken);
+        }
         await destination.FlushAsync(cancellationToken);
-        Verify(node, written, hash);
+        Verify(node, written, ContentHash.Of(chunkHashes));
         return written;
     }
 

@@ -25,6 +25,9 @@ public sealed class AppendOnlyBlobStore(IBlobStore inner) : IBlobStore
         inner.ReadAtAsync(name, offset, destination, cancellationToken);
 
     /// <inheritdoc />
+    public IBlobReader OpenReader(BlobName name) => inner.OpenReader(name);
+
+    /// <inheritdoc />
     public Task<long> GetSizeAsync(BlobName name, CancellationToken cancellationToken) => inner.GetSizeAsync(name, cancellationToken);
 
     /// <inheritdoc />

@@ -27,6 +27,12 @@ public interface IBlobStore
     /// <summary>Reads <paramref name="destination"/>.Length bytes starting at <paramref name="offset"/>; throws if the object is shorter.</summary>
     Task ReadAtAsync(BlobName name, long offset, Memory<byte> destination, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens an object for many ranged reads. The default reads through <see cref="ReadAtAsync"/> each time; a missing
+    /// object may be reported here or at the first read.
+    /// </summary>
+    IBlobReader OpenReader(BlobName name) => new StoreBlobReader(this, name);
+
     /// <summary>The size of an object in bytes.</summary>
     Task<long> GetSizeAsync(BlobName name, CancellationToken cancellationToken);
 

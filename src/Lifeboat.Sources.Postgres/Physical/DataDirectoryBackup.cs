@@ -9,7 +9,8 @@ namespace Lifeboat.Sources.Postgres.Physical;
 /// A base backup read straight from the data directory on this machine, as pgBackRest and Barman's rsync method do:
 /// <c>pg_backup_start</c> on one session, the directory read in parallel into the snapshot at <see cref="DataPath"/>
 /// (files stay files, so a restore writes them in parallel and unchanged ones deduplicate file by file), global/pg_control
-/// read last (<see cref="ControlName"/>), then <c>pg_backup_stop</c>, whose backup_label is stored beside them. Pages torn by concurrent writes are repaired by
+/// read last (<see cref="ControlName"/>), then <c>pg_backup_stop</c>, whose backup_label is stored beside them, and a
+/// wait until the repository holds the backup's last WAL segment (<see cref="WaitArchivedAsync"/>). Pages torn by concurrent writes are repaired by
 /// replaying WAL from the start LSN, which the archive holds; a file PostgreSQL removes during the copy is left out
 /// (replay removes it too), but any other file that cannot be read fails the backup. If anything fails, the session
 /// closes and the server ends the backup itself.
@@ -68,8 +69,9 @@ internal static class DataDirectoryBackup
         }
         await sink.AddAsync(ControlName, new MemoryStream(control), cancellationToken);
         await using var stop = db.CreateCommand();
-        stop.CommandText = modern ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(true)" : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, true)";
-        // Waits until the last WAL segment the backup needs is archived: that can take longer than a query.
+        // Without waiting for the archiver: the server's own wait polls once a second; the source waits for the
+        // segment to be in the repository instead (WaitArchivedAsync), which is also the stronger check.
+        stop.CommandText = modern ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)" : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, false)";
         stop.CommandTimeout = 0;
         await using var reader = await stop.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -91,5 +93,26 @@ internal static class DataDirectoryBackup
         // A fast checkpoint of a busy server can outlast the default query timeout.
         command.CommandTimeout = 0;
         return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) ?? "";
+    }
+
+    /// <summary>
+    /// Waits until the archive in <paramref name="repository"/> holds <paramref name="segment"/>, polling every 100 ms
+    /// (PostgreSQL's own wait polls once a second); throws when <paramref name="timeout"/> passes first, because a
+    /// backup whose WAL is not in its repository could never be restored from it.
+    /// </summary>
+    public static async Task WaitArchivedAsync(Repository.Repository repository, ulong systemIdentifier, string segment, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var archive = new Wal.WalArchive(repository);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await archive.HoldsAsync(systemIdentifier, segment, cancellationToken))
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"the backup's last WAL segment {segment} did not reach this repository within {timeout.TotalSeconds:0} s; "
+                    + "check that archive_command runs 'lifeboat wal push %p' into this repository and what pg_stat_archiver says; nothing was recorded");
+            }
+            await Task.Delay(100, cancellationToken);
+        }
     }
 }

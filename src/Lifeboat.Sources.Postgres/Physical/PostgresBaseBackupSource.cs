@@ -16,8 +16,14 @@ namespace Lifeboat.Sources.Postgres.Physical;
 /// backup_label, the stop LSN from pg_backup_stop or the tar's manifest, the system identifier from pg_control;
 /// anything missing fails the backup.
 /// </summary>
-public sealed class PostgresBaseBackupSource(PostgresConnection connection, TimeProvider clock, BaseBackupMethod method = BaseBackupMethod.Auto) : ISource
+/// <param name="connection">The server.</param>
+/// <param name="clock">Time for the stop time.</param>
+/// <param name="method">How the cluster is read.</param>
+/// <param name="archiveTimeout">How long a local backup waits for its last WAL segment to reach the repository (default 5 minutes).</param>
+public sealed class PostgresBaseBackupSource(PostgresConnection connection, TimeProvider clock, BaseBackupMethod method = BaseBackupMethod.Auto,
+    TimeSpan? archiveTimeout = null) : ISource
 {
+
     private const string Label = "backup_label";
     private const string Control = "global/pg_control";
     private const string Manifest = "backup_manifest";
@@ -84,6 +90,7 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
         }
         // A primary's backup starts and stops on one timeline (standbys are streamed, never read here).
         var info = new BaseBackupInfo(facts.SystemIdentifier, timeline, startLsn, copied.StopLsn, timeline, facts.SegmentSize, facts.VersionNumber, stopTime);
+        await DataDirectoryBackup.WaitArchivedAsync(sink.Repository, facts.SystemIdentifier, info.StopSegment, archiveTimeout ?? TimeSpan.FromMinutes(5), cancellationToken);
         var metadata = info.ToMetadata();
         metadata["method"] = "local";
         metadata["data_directory"] = dataDirectory;

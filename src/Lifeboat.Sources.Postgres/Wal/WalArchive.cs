@@ -179,6 +179,20 @@ public sealed class WalArchive(Repository.Repository repository)
         }
     }
 
+    /// <summary>Whether the archive holds <paramref name="fileName"/> of cluster <paramref name="systemIdentifier"/> (only that an object exists).</summary>
+    public async Task<bool> HoldsAsync(ulong systemIdentifier, string fileName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await repository.Store.GetSizeAsync(ObjectName(systemIdentifier, WalFileName.Parse(fileName).Name), cancellationToken);
+            return true;
+        }
+        catch (BlobNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Restores an archived file to <paramref name="destination"/> (temporary name, verified, flushed, renamed). Returns
     /// false at once when it is not archived; throws <see cref="CorruptObjectException"/> when it is damaged.

@@ -36,6 +36,12 @@ public sealed class StreamSink
 
     internal TimeProvider Clock { get; }
 
+    /// <summary>
+    /// The repository the snapshot goes into, for a source that must see what else it holds (a base backup waits
+    /// until its WAL is archived there). Writing to it is the sink's business, not the source's.
+    /// </summary>
+    public Repository.Repository Repository => _repository;
+
     /// <summary>Files, directories and bytes below the directories added with <see cref="AddDirectoryAsync"/>.</summary>
     internal (long Files, long Directories, long Bytes) DirectoryTotals { get; private set; }
 

@@ -74,7 +74,9 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
     /// <summary>Opens the repository with the password, takes the lock <paramref name="locking"/> asks for, and optionally loads the index.</summary>
     public async Task<Repository.Repository> OpenRepositoryAsync(bool loadIndex, LockMode locking, CancellationToken cancellationToken)
     {
-        var repository = await OpenRepositoryAsync(loadIndex, cancellationToken);
+        // The index is read only once the lock is held: a prune holding the exclusive lock deletes index files, and a
+        // listing taken before would name files that are gone by the time they are read.
+        var repository = await OpenRepositoryAsync(loadIndex: locking == LockMode.None && loadIndex, cancellationToken);
         if (locking == LockMode.Exclusive && repository.AppendOnly)
         {
             throw new AppendOnlyException($"this password opens an append-only key, which can add backups but not run '{Parse.CommandResult.Command.Name}'; nothing was changed");
@@ -85,6 +87,10 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
             _lock = await new Locking.LockManager(repository, TimeProvider.System)
                 .AcquireAsync(locking == LockMode.Exclusive, Parse.CommandResult.Command.Name, cancellationToken);
             _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lock.Lost);
+            if (loadIndex)
+            {
+                await LoadIndexAsync(repository, cancellationToken);
+            }
         }
         return repository;
     }
@@ -118,12 +124,17 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
         var repository = await Repository.Repository.OpenAsync(store, PasswordSource.Read(Parse, confirm: false), cancellationToken);
         if (loadIndex)
         {
-            foreach (var warning in await repository.LoadIndexAsync(cancellationToken))
-            {
-                await Console.Error.WriteLineAsync($"lifeboat: warning: {warning}");
-            }
+            await LoadIndexAsync(repository, cancellationToken);
         }
         return repository;
+    }
+
+    private static async Task LoadIndexAsync(Repository.Repository repository, CancellationToken cancellationToken)
+    {
+        foreach (var warning in await repository.LoadIndexAsync(cancellationToken))
+        {
+            await Console.Error.WriteLineAsync($"lifeboat: warning: {warning}");
+        }
     }
 
     /// <summary>

@@ -49,11 +49,23 @@ public sealed class OpenedRepository : IAsyncDisposable
         {
             throw new Storage.AppendOnlyException($"the password of repository '{plan.Name}' opens an append-only key, which cannot {operation}");
         }
-        if (loadIndex)
-        {
-            await repository.LoadIndexAsync(cancellationToken);
-        }
         var held = locking is { } exclusive ? await new LockManager(repository, TimeProvider.System).AcquireAsync(exclusive, operation, cancellationToken) : null;
+        try
+        {
+            // Only under the lock: a prune holding the exclusive lock deletes index files a listing taken before would name.
+            if (loadIndex)
+            {
+                await repository.LoadIndexAsync(cancellationToken);
+            }
+        }
+        catch
+        {
+            if (held is not null)
+            {
+                await held.DisposeAsync();
+            }
+            throw;
+        }
         return new OpenedRepository(plan, repository, held, cancellationToken);
     }
 

@@ -134,6 +134,42 @@ public sealed class WalArchive(Repository.Repository repository)
         }
     }
 
+    /// <summary>
+    /// The header of a WAL segment beside <paramref name="path"/>, newest name first, or null when none can be read:
+    /// a history or backup file is archived before any segment when archiving starts into a new repository, and
+    /// PostgreSQL retries the oldest file until it succeeds, so refusing it would stop archiving for good. Every
+    /// segment in one pg_wal folder belongs to the same cluster.
+    /// </summary>
+    private static WalSegmentHeader? NeighbourSegmentHeader(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        IEnumerable<string> names;
+        try
+        {
+            names = [.. Directory.EnumerateFiles(folder).Select(Path.GetFileName).OfType<string>()
+                .Where(n => WalFileName.TryParse(n) is { Kind: WalFileKind.Segment }).OrderDescending(StringComparer.Ordinal)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        Span<byte> start = stackalloc byte[WalSegmentHeader.Size];
+        foreach (var name in names)
+        {
+            try
+            {
+                using var segment = File.OpenRead(Path.Combine(folder, name));
+                segment.ReadExactly(start);
+                return WalSegmentHeader.Read(start, name);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // A segment being recycled or removed meanwhile: try the next one.
+            }
+        }
+        return null;
+    }
+
     private async Task<(bool Stored, string Sha256)> PushContentAsync(string path, WalFileName file, ReadOnlyMemory<byte> content, string component, CancellationToken cancellationToken)
     {
         ClusterRecord cluster;
@@ -154,6 +190,7 @@ public sealed class WalArchive(Repository.Repository repository)
         else
         {
             cluster = await FindClusterAsync(component, cancellationToken)
+                ?? (NeighbourSegmentHeader(path) is { } neighbour ? await BindAsync(component, neighbour.SystemIdentifier, neighbour.SegmentSize, cancellationToken) : null)
                 ?? throw new WalConflictException($"no WAL segment of component '{component}' was archived yet, so {file.Name} cannot be tied to its cluster; archive a segment first");
         }
         var name = ObjectName(cluster.SystemIdentifier, file.Name);

@@ -34,6 +34,30 @@ public sealed class WalArchiveTests : IDisposable
     }
 
     [Fact]
+    public async Task A_backup_file_offered_before_any_segment_is_tied_to_the_cluster_of_the_segments_beside_it()
+    {
+        var archive = await ArchiveAsync();
+        var lonely = Path.Combine(_folder.Path, "lonely");
+        Directory.CreateDirectory(lonely);
+        var orphan = Path.Combine(lonely, "000000010000000000000003.00000028.backup");
+        await File.WriteAllTextAsync(orphan, "START WAL LOCATION: 0/3000028 (file 000000010000000000000003)\n");
+
+        // With no segment anywhere to tell its cluster, it is still refused, and nothing is bound.
+        await Assert.ThrowsAsync<WalConflictException>(() => archive.PushAsync(orphan, "postgres", CancellationToken.None));
+        Assert.Null(await archive.FindClusterAsync("postgres", CancellationToken.None));
+
+        // In a pg_wal folder (segments beside it), PostgreSQL's first offer is archived under their cluster.
+        FakeSegments.Write(_folder.Path, Cluster, 4);
+        var backup = Path.Combine(_folder.Path, Path.GetFileName(orphan));
+        File.Copy(orphan, backup);
+        Assert.True(await archive.PushAsync(backup, "postgres", CancellationToken.None));
+        Assert.Equal(Cluster, (await archive.FindClusterAsync("postgres", CancellationToken.None))!.SystemIdentifier);
+        var fetched = Path.Combine(_folder.Path, "fetched");
+        Assert.True(await archive.FetchAsync(Cluster, Path.GetFileName(backup), fetched, CancellationToken.None));
+        Assert.Equal(await File.ReadAllBytesAsync(backup), await File.ReadAllBytesAsync(fetched));
+    }
+
+    [Fact]
     public async Task Other_content_under_an_archived_name_is_refused_and_the_first_copy_kept()
     {
         var archive = await ArchiveAsync();

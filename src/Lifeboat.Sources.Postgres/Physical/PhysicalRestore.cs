@@ -31,11 +31,13 @@ public sealed record PhysicalRestoreOptions
 }
 
 /// <summary>What a restore did.</summary>
-public sealed record PhysicalRestoreResult(string TargetDirectory, long TarBytes, bool Started, string? RecoveryOutcome);
+public sealed record PhysicalRestoreResult(string TargetDirectory, long Bytes, bool Started, string? RecoveryOutcome);
 
 /// <summary>
-/// Builds a data directory from a base backup: extracts base.tar (verified as it is read; on any failure the
-/// directory is emptied again), checks it against its backup_manifest with pg_verifybackup, writes the recovery
+/// Builds a data directory from a base backup: a local backup's files written in parallel, each verified before its
+/// rename, then its pg_control and backup_label; a streamed backup's base.tar extracted (verified as it is read) and
+/// checked against its backup_manifest with pg_verifybackup. On any failure the directory is emptied again. Then it
+/// writes the recovery
 /// settings (restore_command through a 0700 wrapper script, the target, recovery_target_action = promote) and
 /// recovery.signal, and optionally starts the server and waits until recovery has reached the target and the
 /// server accepts connections.

@@ -83,7 +83,7 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
         await using var db = await connection.OpenAsync(null, cancellationToken);
         var copied = await DataDirectoryBackup.RunAsync(db, facts.VersionNumber, dataDirectory, sink, cancellationToken);
         var stopTime = clock.GetUtcNow();
-        var (startLsn, timeline) = ParseLabel(Encoding.UTF8.GetBytes(copied.Label));
+        var (startLsn, timeline) = ParseLabel(copied.Label);
         if (copied.SystemIdentifier != facts.SystemIdentifier)
         {
             throw new IOException($"the pg_control read from {dataDirectory} names cluster {copied.SystemIdentifier}, not the server's {facts.SystemIdentifier}; the backup is not recorded");
@@ -118,7 +118,7 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
         {
             throw new IOException($"pg_basebackup's tar stream ended without its end marker after {tar.Members} members; the backup is incomplete");
         }
-        var (startLsn, timeline) = ParseLabel(tar.Captured(Label) ?? throw new IOException("the base backup holds no backup_label"));
+        var (startLsn, timeline) = ParseLabel(Encoding.UTF8.GetString(tar.Captured(Label) ?? throw new IOException("the base backup holds no backup_label")));
         var (stopLsn, stopTimeline) = ParseManifestTail(tar.Captured(Manifest) ?? throw new IOException("the base backup holds no backup_manifest"));
         var control = tar.Captured(Control) ?? throw new IOException("the base backup holds no global/pg_control");
         var systemIdentifier = control.Length >= 8 ? BinaryPrimitives.ReadUInt64LittleEndian(control) : 0;
@@ -171,11 +171,11 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
         return facts;
     }
 
-    private static (Lsn, uint) ParseLabel(byte[] label)
+    private static (Lsn, uint) ParseLabel(string label)
     {
         Lsn? start = null;
         uint? timeline = null;
-        foreach (var line in Encoding.UTF8.GetString(label).Split('\n'))
+        foreach (var line in label.Split('\n'))
         {
             if (line.StartsWith("START WAL LOCATION: ", StringComparison.Ordinal))
             {

@@ -85,13 +85,13 @@ public static class PostgresPhysicalRestoreCommand
         {
             CommandContext.WriteJson(new
             {
-                snapshot = id.ToString(), target = target.ToString(), directory = result.TargetDirectory, bytes = result.TarBytes, started = result.Started,
+                snapshot = id.ToString(), target = target.ToString(), directory = result.TargetDirectory, bytes = result.Bytes, started = result.Started,
                 recovery = result.RecoveryOutcome, verified = verify.Count, reachableUntilLsn = reach.UntilLsn?.ToString(), seconds = stopwatch.Elapsed.TotalSeconds,
             });
         }
         else
         {
-            Console.WriteLine($"restored base backup {id.Short} ({Size.Format(result.TarBytes)}, verified) into {result.TargetDirectory}, recovery target {target}");
+            Console.WriteLine($"restored base backup {id.Short} ({Size.Format(result.Bytes)}, verified) into {result.TargetDirectory}, recovery target {target}");
             Console.WriteLine(result.Started
                 ? $"  server recovered and accepts connections on 127.0.0.1:{options.Port} ({result.RecoveryOutcome ?? "recovery complete"}) in {stopwatch.Elapsed.TotalSeconds:0.0} s"
                 : $"  start it with: pg_ctl -D {result.TargetDirectory} start (as {options.Owner}); it fetches WAL with 'lifeboat wal fetch'");

@@ -1,37 +1,117 @@
 using System.Diagnostics;
+using System.Globalization;
 using Lifeboat.Sources.Postgres.Wal;
 
 namespace Lifeboat.Cli.Commands;
 
 /// <summary>
-/// The batch part of <c>wal push</c>: after the requested file is durable, archive the segments PostgreSQL has already
-/// marked ready, so that its own, later <c>wal push</c> of each finds a spool marker and exits at once.
+/// Archiving ahead, the batch part of <c>wal push</c>: a push that had to archive its own file also starts one
+/// background process (<c>wal ahead</c>) that archives the segments PostgreSQL has already marked ready, two at a time,
+/// recording a spool marker for each once it is durable. PostgreSQL's own later push of each such segment then finishes
+/// from the marker, or waits for it while the background process still works on it (see <see cref="WalSpool.WaitForAhead"/>).
+/// The push that starts it does not wait: the compressing of later segments overlaps the pushes PostgreSQL runs one by
+/// one, which is how pgBackRest's asynchronous archiving works too.
 /// </summary>
 internal static class WalBatch
 {
-    // PostgreSQL waits for this push; more than this and a slow repository would stall the archiver in one call.
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
+    // One background process archives for at most this long, then exits; the next push that finds work starts another.
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a push waits for the marker of a segment a running background process has claimed.</summary>
+    public static readonly TimeSpan MarkerWait = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// Archives up to <paramref name="limit"/> ready siblings of <paramref name="walFile"/>, two at a time, recording a
-    /// marker for each only once it is durable. Stops at the first failure with a warning: the segment's own push
-    /// later reports that failure as its exit status, so nothing is lost by not archiving it here.
+    /// Starts the background process for the ready siblings of <paramref name="walFile"/> unless there are none or one
+    /// already runs, and claims them for it. A process that cannot be started is reported as a warning: the push itself
+    /// goes on, and each segment is then archived by its own push.
     /// </summary>
-    public static async Task PushReadyAsync(WalArchive archive, WalSpool spool, string walFile, string component, int limit, CancellationToken cancellationToken)
+    public static void StartAhead(CommandContext context, WalSpool spool, string walFile, string component, int limit)
     {
-        spool.Sweep(Path.GetDirectoryName(Path.GetFullPath(walFile))!);
+        if (spool.ReadClaim() is { } running && running.IsRunning())
+        {
+            return;
+        }
         var ready = spool.ReadySiblings(walFile, limit);
         if (ready.Count == 0)
         {
             return;
         }
+        try
+        {
+            var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("the path of this program is unknown"))
+            {
+                UseShellExecute = false,
+                // Never a prompt: the password comes from where this push got it, or the process fails and says so.
+                RedirectStandardInput = true,
+            };
+            if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(Program).Assembly.Location);
+            }
+            string[] arguments = ["--repo", context.RepositoryLocation, "wal", "ahead", Path.GetFullPath(walFile),
+                "--component", component, "--spool", spool.Directory, "--batch", limit.ToString(CultureInfo.InvariantCulture), "--quiet"];
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+            if (context.Parse.GetValue(GlobalOptions.PasswordFile) is { } passwordFile)
+            {
+                start.ArgumentList.Insert(start.ArgumentList.Count - arguments.Length, "--password-file");
+                start.ArgumentList.Insert(start.ArgumentList.Count - arguments.Length, Path.GetFullPath(passwordFile));
+            }
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("no process was started");
+            process.StandardInput.Close();
+            spool.Claim(new WalAheadClaim(process.Id, [.. ready.Select(Path.GetFileName).OfType<string>()]));
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"lifeboat: warning: archiving ahead could not start ({e.Message}); each segment is archived by its own push");
+        }
+    }
+
+    /// <summary>
+    /// The background process: under the spool's lock (another running process means there is nothing to do), archives
+    /// the ready siblings of <paramref name="walFile"/> two at a time, in rounds while new ones keep becoming ready,
+    /// recording a marker for each only once it is durable. Stops at the first failure with a warning: that segment's own
+    /// push later reports the failure as its exit status, so nothing is lost by not archiving it here.
+    /// </summary>
+    public static async Task RunAheadAsync(WalArchive archive, WalSpool spool, string walFile, string component, int limit, CancellationToken cancellationToken)
+    {
+        using var exclusive = spool.TryLockAhead();
+        if (exclusive is null)
+        {
+            return;
+        }
+        spool.Sweep(Path.GetDirectoryName(Path.GetFullPath(walFile))!);
         var clock = Stopwatch.StartNew();
+        // Segments archived here stay ready until PostgreSQL's own push consumed the marker and renamed .ready to .done.
+        var archived = new HashSet<string>(StringComparer.Ordinal);
+        while (clock.Elapsed < Budget)
+        {
+            var ready = spool.ReadySiblings(walFile, limit + archived.Count).Where(s => !archived.Contains(s)).Take(limit).ToList();
+            if (ready.Count == 0)
+            {
+                return;
+            }
+            spool.Claim(new WalAheadClaim(Environment.ProcessId, [.. ready.Select(Path.GetFileName).OfType<string>()]));
+            if (await PushAllAsync(archive, spool, ready, component, clock, cancellationToken) is { } failure)
+            {
+                await Console.Error.WriteLineAsync($"lifeboat: warning: archiving ready segments ahead stopped ({failure}); each is archived, or fails, when PostgreSQL pushes it");
+                return;
+            }
+            archived.UnionWith(ready);
+        }
+    }
+
+    // The first failure, or null when every segment is durable and marked.
+    private static async Task<string?> PushAllAsync(WalArchive archive, WalSpool spool, IReadOnlyList<string> segments, string component, Stopwatch clock, CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         string? failure = null;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 2), CancellationToken = stop.Token };
         try
         {
-            await Parallel.ForEachAsync(ready, options, async (segment, ct) =>
+            await Parallel.ForEachAsync(segments, options, async (segment, ct) =>
             {
                 if (clock.Elapsed > Budget)
                 {
@@ -51,11 +131,8 @@ internal static class WalBatch
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // Stopped after a failure, reported below.
+            // Stopped after a failure, returned below.
         }
-        if (failure is not null)
-        {
-            await Console.Error.WriteLineAsync($"lifeboat: warning: archiving ready segments ahead stopped ({failure}); each is archived, or fails, when PostgreSQL pushes it");
-        }
+        return failure;
     }
 }

@@ -19,7 +19,7 @@ public static class WalCommand
     /// <summary>Builds the command group.</summary>
     public static Command Create() => new("wal", "PostgreSQL WAL archive: archive_command, restore_command, the chain check and retention")
     {
-        Push(), Fetch(), Check(), Expire(),
+        Push(), Ahead(), Fetch(), Check(), Expire(),
     };
 
     private static Command Push()
@@ -45,15 +45,20 @@ public static class WalCommand
             var walSpool = WalPushShortcut.Spool(file, context.Parse.GetValue(spool), context.RepositoryLocation, component);
             // Archived earlier in a batch with this very content: durable already, so the repository is not opened.
             var stored = false;
+            var limit = context.Parse.GetValue(batch);
+            if (walSpool is not null && limit > 0)
+            {
+                walSpool.WaitForAhead(file, WalBatch.MarkerWait);
+            }
             if (walSpool is null || !walSpool.TryConsume(file))
             {
                 var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
-                var archive = new WalArchive(repository);
-                stored = (await archive.PushFileAsync(file, component, ct)).Stored;
-                if (walSpool is not null && context.Parse.GetValue(batch) is > 0 and var limit)
+                // Started first, so that its start-up overlaps this push.
+                if (walSpool is not null && limit > 0)
                 {
-                    await WalBatch.PushReadyAsync(archive, walSpool, file, component, limit, context.Token);
+                    WalBatch.StartAhead(context, walSpool, file, component, limit);
                 }
+                stored = (await new WalArchive(repository).PushFileAsync(file, component, ct)).Stored;
             }
             if (context.Json)
             {
@@ -63,6 +68,29 @@ public static class WalCommand
             {
                 Console.WriteLine(stored ? $"archived {Path.GetFileName(file)}" : $"{Path.GetFileName(file)} was already archived with the same content");
             }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    // The background process a push starts (see WalBatch); not for people to run.
+    private static Command Ahead()
+    {
+        var path = new Argument<string>("path") { Description = "The WAL file whose push started this process" };
+        var spool = new Option<string>("--spool") { Required = true };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32 };
+        var command = new Command("ahead", "Archive the segments PostgreSQL marked ready ahead of their pushes (started by wal push)")
+        {
+            path, Component, spool, batch,
+        };
+        command.Hidden = true;
+        command.SetBody(async (context, ct) =>
+        {
+            var file = context.Parse.GetValue(path)!;
+            var component = context.Parse.GetValue(Component)!;
+            var walSpool = WalPushShortcut.Spool(file, context.Parse.GetValue(spool), context.RepositoryLocation, component)!;
+            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
+            await WalBatch.RunAheadAsync(new WalArchive(repository), walSpool, file, component, context.Parse.GetValue(batch), ct);
             return ExitCodes.Success;
         });
         return command;

@@ -31,7 +31,15 @@ internal static class WalPushShortcut
         }
         try
         {
-            if (Spool(push.File, push.Spool, location, push.Component) is not { } spool || !spool.TryConsume(push.File))
+            if (Spool(push.File, push.Spool, location, push.Component) is not { } spool)
+            {
+                return false;
+            }
+            if (push.Batch != 0)
+            {
+                spool.WaitForAhead(push.File, WalBatch.MarkerWait);
+            }
+            if (!spool.TryConsume(push.File))
             {
                 return false;
             }
@@ -63,7 +71,7 @@ internal static class WalPushShortcut
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
-    private sealed record Push(string File, string Component, string? Spool, string? Repository, bool Quiet);
+    private sealed record Push(string File, string Component, string? Spool, string? Repository, bool Quiet, int Batch);
 
     private static Push? Parse(string[] args)
     {
@@ -106,10 +114,11 @@ internal static class WalPushShortcut
             return null;
         }
         // The full command line refuses a --batch that is not a number.
-        if (values.TryGetValue("--batch", out var batch) && !int.TryParse(batch, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+        var limit = 32;
+        if (values.TryGetValue("--batch", out var batch) && !int.TryParse(batch, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out limit))
         {
             return null;
         }
-        return new Push(file, values.GetValueOrDefault("--component") ?? "postgres", values.GetValueOrDefault("--spool"), values.GetValueOrDefault("--repo"), quiet);
+        return new Push(file, values.GetValueOrDefault("--component") ?? "postgres", values.GetValueOrDefault("--spool"), values.GetValueOrDefault("--repo"), quiet, limit);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Lifeboat.Storage;
@@ -13,6 +14,9 @@ namespace Lifeboat.Sources.Postgres.Wal;
 /// </summary>
 public sealed class WalSpool
 {
+    private const string ClaimName = ".ahead";
+    private const string AheadLockName = ".ahead.lock";
+
     private readonly string _directory;
     private readonly string _repository;
     private readonly string _component;
@@ -136,6 +140,78 @@ public sealed class WalSpool
             throw;
         }
         LocalBlobStore.FsyncDirectory(_directory);
+    }
+
+    /// <summary>
+    /// Records <paramref name="claim"/>, replacing any earlier one. Not flushed: a claim lost in a crash costs only a
+    /// duplicate push (see <see cref="WalAheadClaim"/>).
+    /// </summary>
+    public void Claim(WalAheadClaim claim)
+    {
+        EnsureDirectory();
+        var temporary = Path.Combine(_directory, $"{ClaimName}.{Guid.NewGuid():N}");
+        File.WriteAllText(temporary, claim.Format());
+        File.Move(temporary, Path.Combine(_directory, ClaimName), overwrite: true);
+    }
+
+    /// <summary>The current claim, or null when there is none or it cannot be read.</summary>
+    public WalAheadClaim? ReadClaim()
+    {
+        try
+        {
+            return WalAheadClaim.Parse(File.ReadAllText(Path.Combine(_directory, ClaimName), Encoding.UTF8));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Takes the spool's lock for archiving ahead (an exclusive advisory lock, released when the process ends): the open
+    /// lock file, to dispose when done, or null when another process holds it.
+    /// </summary>
+    public FileStream? TryLockAhead()
+    {
+        EnsureDirectory();
+        try
+        {
+            return new FileStream(Path.Combine(_directory, AheadLockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException) when (File.Exists(Path.Combine(_directory, AheadLockName)))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// When <paramref name="walFile"/> has no marker yet and a running process archiving ahead has claimed it, waits
+    /// until the marker appears, that process ends, or <paramref name="limit"/> passes; otherwise returns at once.
+    /// <see cref="TryConsume"/> decides afterwards: waiting never stands in for the marker's proof.
+    /// </summary>
+    public void WaitForAhead(string walFile, TimeSpan limit)
+    {
+        var name = Path.GetFileName(walFile);
+        var marker = MarkerPath(name);
+        if (File.Exists(marker) || ReadClaim() is not { } claim || !claim.Files.Contains(name) || !claim.IsRunning())
+        {
+            return;
+        }
+        var clock = Stopwatch.StartNew();
+        var alive = clock.Elapsed;
+        while (!File.Exists(marker) && clock.Elapsed < limit)
+        {
+            // Checking the process reads two /proc files; the marker is polled more often than that.
+            if (clock.Elapsed - alive > TimeSpan.FromMilliseconds(100))
+            {
+                if (!claim.IsRunning())
+                {
+                    return;
+                }
+                alive = clock.Elapsed;
+            }
+            Thread.Sleep(5);
+        }
     }
 
     /// <summary>Deletes markers whose segment is no longer in <paramref name="walFolder"/> (PostgreSQL recycled it).</summary>

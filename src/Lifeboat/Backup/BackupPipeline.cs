@@ -233,9 +233,18 @@ internal sealed class BackupPipeline : IAsyncDisposable
                 filled += got;
             }
             var start = 0;
-            while (filled - start >= max || (eof && filled > start))
+            while (filled > start)
             {
-                var length = chunker.NextChunkLength(buffer.AsSpan(start, filled - start));
+                var available = filled - start;
+                var length = chunker.NextChunkLength(buffer.AsSpan(start, available));
+                // A boundary depends only on the bytes since the chunk's start, so a cut found before the end of what
+                // was read is final. With less than a maximum chunk read and more to come, a chunk that runs to the
+                // end of the bytes read may go on: those bytes wait for the next fill, which finds the same cut. Cutting
+                // here instead of stopping a maximum chunk short keeps the bytes carried over to one partial chunk.
+                if (length == available && available < max && !eof)
+                {
+                    break;
+                }
                 var copy = ChunkBuffers.Rent(length);
                 buffer.AsSpan(start, length).CopyTo(copy);
                 file.ChunkQueued(index);

@@ -37,18 +37,30 @@ public sealed partial class LocalBlobStore
 
         public long Length { get; private set; }
 
-        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
-            var stream = _stream ?? throw new InvalidOperationException("the object was already committed or discarded");
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled(cancellationToken);
+            }
             try
             {
-                await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                var stream = _stream ?? throw new InvalidOperationException("the object was already committed or discarded");
+                // Written synchronously: a write lands in the page cache, and FileStream's asynchronous write on a
+                // regular file is the same write queued to the thread pool, a hop per chunk that costs more than the
+                // copy. Durability comes from the fsync on commit.
+                stream.Write(data.Span);
             }
             catch (IOException e) when (IsDiskFull(e))
             {
-                throw new IOException($"No space left on device while writing a {_kind} object in {_store.root}", e);
+                return ValueTask.FromException(new IOException($"No space left on device while writing a {_kind} object in {_store.root}", e));
+            }
+            catch (Exception e)
+            {
+                return ValueTask.FromException(e);
             }
             Length += data.Length;
+            return ValueTask.CompletedTask;
         }
 
         public Task CommitAsync(string name, CancellationToken cancellationToken)

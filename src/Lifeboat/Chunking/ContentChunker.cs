@@ -54,22 +54,46 @@ public sealed class ContentChunker
         fixed (byte* p = data)
         fixed (ulong* gear = _gear)
         {
-            var i = min;
-            for (; i < normal; i++)
+            // The hard mask up to the average size, then the easy one; four bytes per loop step (each still tested)
+            // saves the index arithmetic and loop branch that cost as much as the hash itself.
+            var q = p + min;
+            var stop = p + normal;
+            var mask = maskHard;
+            for (var part = 0; part < 2; part++)
             {
-                h = (h << 1) + gear[p[i]];
-                if ((h & maskHard) == 0)
+                for (; q + 4 <= stop; q += 4)
                 {
-                    return i + 1;
+                    h = (h << 1) + gear[q[0]];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 1;
+                    }
+                    h = (h << 1) + gear[q[1]];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 2;
+                    }
+                    h = (h << 1) + gear[q[2]];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 3;
+                    }
+                    h = (h << 1) + gear[q[3]];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 4;
+                    }
                 }
-            }
-            for (; i < end; i++)
-            {
-                h = (h << 1) + gear[p[i]];
-                if ((h & maskEasy) == 0)
+                for (; q < stop; q++)
                 {
-                    return i + 1;
+                    h = (h << 1) + gear[*q];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 1;
+                    }
                 }
+                stop = p + end;
+                mask = maskEasy;
             }
         }
         return end;

@@ -37,30 +37,18 @@ public sealed partial class LocalBlobStore
 
         public long Length { get; private set; }
 
-        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return ValueTask.FromCanceled(cancellationToken);
-            }
+            var stream = _stream ?? throw new InvalidOperationException("the object was already committed or discarded");
             try
             {
-                var stream = _stream ?? throw new InvalidOperationException("the object was already committed or discarded");
-                // Written synchronously: a write lands in the page cache, and FileStream's asynchronous write on a
-                // regular file is the same write queued to the thread pool, a hop per chunk that costs more than the
-                // copy. Durability comes from the fsync on commit.
-                stream.Write(data.Span);
+                await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
             }
             catch (IOException e) when (IsDiskFull(e))
             {
-                return ValueTask.FromException(new IOException($"No space left on device while writing a {_kind} object in {_store.root}", e));
-            }
-            catch (Exception e)
-            {
-                return ValueTask.FromException(e);
+                throw new IOException($"No space left on device while writing a {_kind} object in {_store.root}", e);
             }
             Length += data.Length;
-            return ValueTask.CompletedTask;
         }
 
         public Task CommitAsync(string name, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Lifeboat.Chunking;
 
@@ -34,6 +35,9 @@ public sealed class ContentChunker
     /// <see cref="ChunkerParameters.MaxSize"/> bytes, or all that remains of the input; the result is between 1 and
     /// data.Length (data.Length must be positive).
     /// </summary>
+    // Compiled fully optimized on first use: this loop sees every byte backed up, and its tiered and PGO-instrumented
+    // versions (a profiling helper call per byte) would run for most of a backup before the final code replaced them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe int NextChunkLength(ReadOnlySpan<byte> data)
     {
         var n = data.Length;
@@ -45,25 +49,51 @@ public sealed class ContentChunker
         var end = Math.Min(n, Parameters.MaxSize);
         var normal = Math.Min(end, Parameters.AverageSize);
         ulong h = 0;
+        var maskHard = _maskHard;
+        var maskEasy = _maskEasy;
         fixed (byte* p = data)
         fixed (ulong* gear = _gear)
         {
-            var i = min;
-            for (; i < normal; i++)
+            // The hard mask up to the average size, then the easy one; four bytes per loop step (each still tested)
+            // saves the index arithmetic and loop branch that cost as much as the hash itself.
+            var q = p + min;
+            var stop = p + normal;
+            var mask = maskHard;
+            for (var part = 0; part < 2; part++)
             {
-                h = (h << 1) + gear[p[i]];
-                if ((h & _maskHard) == 0)
+                for (; q + 4 <= stop; q += 4)
                 {
-                    return i + 1;
+                    h = (h << 1) + gear[q[0]];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 1;
+                    }
+                    h = (h << 1) + gear[q[1]];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 2;
+                    }
+                    h = (h << 1) + gear[q[2]];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 3;
+                    }
+                    h = (h << 1) + gear[q[3]];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 4;
+                    }
                 }
-            }
-            for (; i < end; i++)
-            {
-                h = (h << 1) + gear[p[i]];
-                if ((h & _maskEasy) == 0)
+                for (; q < stop; q++)
                 {
-                    return i + 1;
+                    h = (h << 1) + gear[*q];
+                    if ((h & mask) == 0)
+                    {
+                        return (int)(q - p) + 1;
+                    }
                 }
+                stop = p + end;
+                mask = maskEasy;
             }
         }
         return end;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace Lifeboat.Crypto;
@@ -12,6 +13,10 @@ public sealed class MasterKey
     public const int Size = 64;
 
     private readonly byte[] _chunkIdKey;
+
+    // Keyed HMAC states, reused: a one-shot HMAC sets up its OpenSSL context for every chunk (twice per new chunk,
+    // with the check before upload), about twice the cost of the hash itself.
+    private readonly ConcurrentBag<IncrementalHash> _idMacs = [];
 
     private MasterKey(byte[] encryptionKey, byte[] chunkIdKey)
     {
@@ -67,7 +72,10 @@ public sealed class MasterKey
         Span<byte> hash = stackalloc byte[Digest.Size];
         sha256.Write(hash);
         Span<byte> mac = stackalloc byte[Digest.Size];
-        HMACSHA256.HashData(_chunkIdKey, hash, mac);
+        var hmac = _idMacs.TryTake(out var pooled) ? pooled : IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _chunkIdKey);
+        hmac.AppendData(hash);
+        hmac.GetHashAndReset(mac);
+        _idMacs.Add(hmac);
         return Digest.Read(mac);
     }
 }

@@ -34,6 +34,52 @@ public sealed class ContentChunkerTests
         Assert.InRange(average, 0.7 * target, 1.6 * target);
     }
 
+    /// <summary>The gear-hash cut rule written plainly, one byte per step: the boundaries every repository was cut with.</summary>
+    private static int ReferenceChunkLength(ReadOnlySpan<byte> data, ulong[] gear, ChunkerParameters parameters)
+    {
+        if (data.Length <= parameters.MinSize)
+        {
+            return data.Length;
+        }
+        var end = Math.Min(data.Length, parameters.MaxSize);
+        var bits = System.Numerics.BitOperations.Log2((uint)parameters.AverageSize);
+        ulong h = 0;
+        for (var i = parameters.MinSize; i < end; i++)
+        {
+            h = (h << 1) + gear[data[i]];
+            var mask = ulong.MaxValue << (64 - (i < parameters.AverageSize ? bits + 2 : bits - 2));
+            if ((h & mask) == 0)
+            {
+                return i + 1;
+            }
+        }
+        return end;
+    }
+
+    [Theory]
+    [InlineData(64 * 1024, 1)]
+    [InlineData(64 * 1024, 2)]
+    [InlineData(512 * 1024, 3)]
+    public void Boundaries_are_those_of_the_plain_gear_hash_rule(int average, int seed)
+    {
+        var parameters = ChunkerParameters.WithAverage(average);
+        var table = GearTable.FromSeed(TestData.Random(32, seed));
+        var chunker = new ContentChunker(table, parameters);
+        // Random bytes, zeros that run to the maximum, text, and odd lengths that end between unrolled steps.
+        byte[] data = [.. TestData.Random(6 * 1024 * 1024 + 3, seed), .. new byte[3 * 1024 * 1024], .. TestData.Text(2_000_001, seed)];
+        var cuts = 0;
+        for (var at = 0; at < data.Length; cuts++)
+        {
+            var window = data.AsSpan(at, Math.Min(data.Length - at, parameters.MaxSize + seed));
+            var expected = ReferenceChunkLength(window, table.Values, parameters);
+            Assert.Equal(expected, chunker.NextChunkLength(window));
+            // Every shorter window that still holds the cut must give the same cut.
+            Assert.Equal(expected, chunker.NextChunkLength(window[..Math.Min(window.Length, expected + seed)]));
+            at += expected;
+        }
+        Assert.True(cuts > data.Length / average / 2, $"only {cuts} chunks");
+    }
+
     [Fact]
     public void Boundaries_do_not_depend_on_how_much_data_is_passed_beyond_the_maximum()
     {

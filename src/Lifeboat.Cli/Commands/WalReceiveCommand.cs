@@ -74,12 +74,12 @@ public static class WalReceiveCommand
 
             var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, stop.Token);
             var quiet = context.Parse.GetValue(GlobalOptions.Quiet);
-            if (!quiet && !context.Json)
+            if (!quiet)
             {
                 await Console.Error.WriteLineAsync($"lifeboat wal receive: starting: slot '{options.Slot}' of {options.Connection.Display} through {Path.GetFullPath(folder)} into component '{options.Component}'");
             }
             var count = await new WalReceiver(new WalArchive(repository), options).RunAsync(file => Report(context, quiet, file), stop.Token);
-            if (!quiet && !context.Json)
+            if (!quiet)
             {
                 await Console.Error.WriteLineAsync($"lifeboat wal receive: stopped; {count} file(s) pushed, the segment not yet complete stays in {Path.GetFullPath(folder)} as .partial");
             }

@@ -32,8 +32,7 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
         using var staging = WalStaging.Open(options.Staging, archive, options.Component);
         // The repository must hold what an earlier run left before anything else can go wrong.
         var count = await staging.PushCompletedAsync(pushed, stop);
-        var major = await PrepareServerAsync(stop);
-        var program = await FindProgramAsync(major, stop);
+        var program = await PrepareServerAsync(stop);
         var environment = new Dictionary<string, string>(options.Connection.Environment("postgres")) { ["PGAPPNAME"] = ApplicationName };
         string[] arguments =
         [
@@ -77,8 +76,11 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
         return count;
     }
 
-    /// <summary>Checks the login and the slot (creating it when asked); returns the server's major version.</summary>
-    private async Task<int> PrepareServerAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the login, the server's version and pg_receivewal, then the slot (creating it when asked, last: a failed
+    /// start creates nothing); returns the pg_receivewal program to run.
+    /// </summary>
+    private async Task<string> PrepareServerAsync(CancellationToken cancellationToken)
     {
         var connection = options.Connection;
         await using var db = await connection.OpenAsync(null, cancellationToken);
@@ -101,6 +103,7 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
                 // server's current position and skip what the slot kept.
                 throw new InvalidOperationException($"{connection.Display} runs PostgreSQL {version / 10000}; 'wal receive' needs PostgreSQL 15 or newer (use archive_command = 'lifeboat wal push %p')");
             }
+            var program = await FindProgramAsync(version / 10000, cancellationToken);
             if (slotType is null && !options.CreateSlot)
             {
                 throw new InvalidOperationException($"{connection.Display} has no replication slot '{options.Slot}'; create it with --create-slot "
@@ -118,7 +121,7 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
                 create.Parameters.Add(new NpgsqlParameter { Value = options.Slot });
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
-            return version / 10000;
+            return program;
         }
         catch (NpgsqlException e)
         {

@@ -142,6 +142,25 @@ public sealed class WalReceiveTests
         Assert.Contains($"..{last}", check.Stdout);
     }
 
+    [Fact]
+    public async Task A_server_that_goes_away_ends_the_receiver_with_pg_receivewals_error_after_pushing_what_it_completed()
+    {
+        await using var cluster = await ArchivingCluster.StartAsync(archive: false);
+        await using var receiver = WalReceiverProcess.Start(cluster, Slot, "--create-slot");
+        await WaitStreamingAsync(cluster);
+        await cluster.Server.PsqlAsync("create table t(id int)");
+        var segment = await cluster.Server.PsqlAsync("select pg_walfile_name(pg_switch_wal())");
+        await receiver.WaitPushedAsync(segment);
+
+        await cluster.Server.StopServerAsync();
+        var (code, stderr) = await receiver.ExitAsync();
+
+        Assert.Equal(1, code);
+        Assert.Contains("pg_receivewal stopped on its own with exit code", stderr);
+        Assert.Contains("pg_receivewal: error:", stderr);
+        Assert.Empty(Completed(receiver.Staging));
+    }
+
     private static IEnumerable<string> Completed(string staging) =>
         Directory.GetFiles(staging).Select(Path.GetFileName).OfType<string>().Where(n => n.Length == 24 || n.EndsWith(".history", StringComparison.Ordinal));
 

@@ -15,7 +15,9 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
 {
     /// <summary>The application_name pg_receivewal connects with: how a base backup sees that a receiver archives the WAL.</summary>
     public const string ApplicationName = "lifeboat wal receive";
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    // pg_receivewal's renames wake the loop at once (inotify); the poll only covers events the watcher could drop, and
+    // each wake costs the thread pool's spinning, about 5 ms of CPU.
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -44,6 +46,7 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
         using var watcher = new FileSystemWatcher(staging.Directory) { NotifyFilter = NotifyFilters.FileName, EnableRaisingEvents = true };
         watcher.Renamed += (_, _) => wake.Release();
         watcher.Created += (_, _) => wake.Release();
+        watcher.Error += (_, _) => wake.Release();
         var exited = child.WaitAsync(CancellationToken.None);
         try
         {

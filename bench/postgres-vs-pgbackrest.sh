@@ -20,8 +20,9 @@
 #   push     the same SEGMENTS real 16 MiB segments pushed one process per segment into fresh archives, as
 #            PostgreSQL's archiver does: each segment lies in a pg_wal folder with archive_status/<name>.ready, the
 #            archive_command runs once per segment in order and its .ready becomes .done on exit 0
-#            (pgBackRest archive-push, synchronous; Lifeboat wal push with a random key file, which archives up to 32
-#            ready segments ahead; "no batch" is Lifeboat with --batch 0, one process doing each whole push)
+#            (pgBackRest archive-push, synchronous, and again with archive-async=y, where its process-max=2 applies;
+#            Lifeboat wal push with a random key file, which archives up to 32 ready segments ahead in a background
+#            process; "no batch" is Lifeboat with --batch 0, one process doing each whole push)
 #
 #   ONLY=push runs only the cluster (SCALE defaults to 30 then) and the push phase.
 # While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat); each timed backup
@@ -60,7 +61,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup
-rm -rf "$WORK/data" "$WORK/restore-pgbr" "$WORK/restore-lb" "$WORK/pgbr-repo" "$WORK/pgbr-repo-wal" "$WORK/lb-repo" "$WORK/lb-repo-wal" \
+rm -rf "$WORK/data" "$WORK/restore-pgbr" "$WORK/restore-lb" "$WORK/pgbr-repo" "$WORK/pgbr-repo-wal" "$WORK/pgbr-repo-wal-async" "$WORK/pgbr-spool" "$WORK/lb-repo" "$WORK/lb-repo-wal" \
        "$WORK/pgbr-log" "$WORK/pgbr-lock" "$WORK/segs" "$WORK"/*.conf "$WORK"/*.sh "$WORK/secret"*
 mkdir -p "$WORK/pgbr-log" "$WORK/pgbr-lock" "$WORK/segs"
 chmod 755 "$WORK"
@@ -110,8 +111,13 @@ pg1-port=$PORT
 pg1-socket-path=$WORK
 EOF
 sed -e "s|$WORK/pgbr-repo|$WORK/pgbr-repo-wal|" "$WORK/pgbackrest.conf" >"$WORK/pgbackrest-wal.conf"
+# Asynchronous archive-push (process-max=2 applies to archive-push only in this mode): its pg1-path must hold the
+# pg_wal it pushes from, so it points at the push folder, which gets a copy of pg_control.
+sed -e "s|$WORK/pgbr-repo|$WORK/pgbr-repo-wal-async|" -e "s|^pg1-path=.*|pg1-path=$WORK/push-pgbra|" \
+    -e "s|^archive-check=y|archive-check=y\narchive-async=y\nspool-path=$WORK/pgbr-spool|" "$WORK/pgbackrest.conf" >"$WORK/pgbackrest-wal-async.conf"
 PGBR=(pgbackrest --config="$WORK/pgbackrest.conf" --stanza=bench)
 PGBR_WAL=(pgbackrest --config="$WORK/pgbackrest-wal.conf" --stanza=bench)
+PGBR_WAL_ASYNC=(pgbackrest --config="$WORK/pgbackrest-wal-async.conf" --stanza=bench)
 
 # ---------------- Lifeboat: local repo, random key file for wal push ----------------
 echo bench-password >"$WORK/secret-password"
@@ -197,12 +203,18 @@ archiver() {
 }
 run_archiver() { secs as_pg bash -c "$(declare -f archiver); archiver $(printf '%q ' "$@")"; }
 rm -rf "$WORK/lb-repo-wal-nobatch"; cp -a "$WORK/lb-repo-wal" "$WORK/lb-repo-wal-nobatch"
-stage pgbr; stage lb; stage lbnb
+# The async archive gets its own copy of the (still empty) stanza.
+rm -rf "$WORK/pgbr-repo-wal-async" "$WORK/pgbr-spool"; cp -a "$WORK/pgbr-repo-wal" "$WORK/pgbr-repo-wal-async"
+mkdir -p "$WORK/pgbr-spool"; chown postgres "$WORK/pgbr-spool" "$WORK/pgbr-repo-wal-async"
+stage pgbr; stage pgbra; stage lb; stage lbnb
+mkdir -p "$WORK/push-pgbra/global"; cp "$WORK/data/global/pg_control" "$WORK/push-pgbra/global/"; chown -R postgres "$WORK/push-pgbra"
 T_PGBR_PUSH=$(run_archiver "$WORK/push-pgbr" "${PGBR_WAL[@]}" archive-push)
+T_PGBRA_PUSH=$(run_archiver "$WORK/push-pgbra" "${PGBR_WAL_ASYNC[@]}" archive-push)
 T_LB_PUSH=$(run_archiver "$WORK/push-lb" "${LB_ENV_WAL[@]}" "$LIFEBOAT" wal push --quiet)
 T_LBNB_PUSH=$(run_archiver "$WORK/push-lbnb" "${LB_ENV_WAL[@]}" LIFEBOAT_REPOSITORY="$WORK/lb-repo-wal-nobatch" "$LIFEBOAT" wal push --quiet --batch 0)
 R_LBNB_PUSH=$(echo "scale=2; $SEGMENTS / $T_LBNB_PUSH" | bc)
 R_PGBR_PUSH=$(echo "scale=2; $SEGMENTS / $T_PGBR_PUSH" | bc); R_LB_PUSH=$(echo "scale=2; $SEGMENTS / $T_LB_PUSH" | bc)
+R_PGBRA_PUSH=$(echo "scale=2; $SEGMENTS / $T_PGBRA_PUSH" | bc)
 W_PGBR=$(du -sb "$WORK/pgbr-repo-wal/archive" | cut -f1); W_LB=$(du -sb "$WORK/lb-repo-wal/wal" | cut -f1)
 
 # ---------------- report ----------------
@@ -219,5 +231,6 @@ printf '%-34s %14s %14s %8s\n' "restore (s)" "$T_PGBR_RESTORE" "$T_LB_RESTORE" "
 fi
 printf '%-34s %14s %14s %8s\n' "wal push, $SEGMENTS segments (s)" "$T_PGBR_PUSH" "$T_LB_PUSH" "$(ratio "$T_LB_PUSH" "$T_PGBR_PUSH")"
 printf '%-34s %14s %14s %8s\n' "wal push (segments/s)" "$R_PGBR_PUSH" "$R_LB_PUSH" "$(ratio "$R_LB_PUSH" "$R_PGBR_PUSH")"
+printf '%-34s %14s %14s %8s\n' "wal push, pgBackRest async (seg/s)" "$R_PGBRA_PUSH" "$R_LB_PUSH" "$(ratio "$R_LB_PUSH" "$R_PGBRA_PUSH")"
 printf '%-34s %14s %14s %8s\n' "wal push, no batch (segments/s)" "$R_PGBR_PUSH" "$R_LBNB_PUSH" "$(ratio "$R_LBNB_PUSH" "$R_PGBR_PUSH")"
 printf '%-34s %14s %14s %8s\n' "archived $SEGMENTS segments (MiB)" "$(mib "$W_PGBR")" "$(mib "$W_LB")" "$(ratio "$W_LB" "$W_PGBR")"

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Lifeboat.Sources.Postgres.Wal;
 
 namespace Lifeboat.Tests.Postgres;
 
@@ -99,7 +100,23 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             // Already stopped (or never started): nothing to stop.
         }
+        await WaitForArchivingAheadAsync(DataDirectory);
         Directory.Delete(Root, recursive: true);
+    }
+
+    /// <summary>
+    /// Waits (at most a minute) until the background process that a <c>wal push</c> from archive_command started is
+    /// gone: an immediate stop signals the archiver's process group, which holds it, but it may still be ending while
+    /// the folder holding its spool is deleted.
+    /// </summary>
+    public static async Task WaitForArchivingAheadAsync(string dataDirectory)
+    {
+        var spool = new WalSpool(Path.Combine(dataDirectory, "lifeboat-spool"), "", "");
+        var clock = Stopwatch.StartNew();
+        while (spool.ReadClaim() is { } claim && claim.IsRunning() && clock.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>A TCP port on 127.0.0.1 that was free a moment ago.</summary>

@@ -125,6 +125,7 @@ internal sealed class ArchivingCluster : IAsyncDisposable
         {
             await PostgresServer.RunAsPostgresAsync(Path.Combine(PostgresServer.Bin, "pg_ctl"), "-D", directory, "-m", "immediate", "-w", "stop");
         }
+        await PostgresServer.WaitForArchivingAheadAsync(directory);
     }
 
     public async ValueTask DisposeAsync()

@@ -73,7 +73,7 @@ public sealed class WalSpoolCliTests : IDisposable
 
         Assert.Equal(0, pushed.ExitCode);
         Assert.Equal([$"{Cluster}-{Path.GetFileName(first)}", $"{Cluster}-{Path.GetFileName(second)}", $"{Cluster}-{Path.GetFileName(third)}"], Archived(Repo));
-        Assert.Equal([Path.GetFileName(second), Path.GetFileName(third)], Directory.GetFiles(_spool).Select(f => Path.GetFileName(f)).Order().ToArray());
+        Assert.Equal([Path.GetFileName(second), Path.GetFileName(third)], Directory.GetFiles(_spool).Select(f => Path.GetFileName(f)).Where(n => !n.StartsWith('.')).Order().ToArray());
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_spool));
 
         // With the repository gone, only the marker can make this succeed.

@@ -78,7 +78,8 @@ public static class WalReceiveCommand
             {
                 await Console.Error.WriteLineAsync($"lifeboat wal receive: starting: slot '{options.Slot}' of {options.Connection.Display} through {Path.GetFullPath(folder)} into component '{options.Component}'");
             }
-            var count = await new WalReceiver(new WalArchive(repository), options).RunAsync(file => Report(context, quiet, file), stop.Token);
+            var count = await new WalReceiver(new WalArchive(repository), options).RunAsync(file => Report(context, quiet, file),
+                warning => Console.Error.WriteLine($"lifeboat wal receive: {warning}"), stop.Token);
             if (!quiet)
             {
                 await Console.Error.WriteLineAsync($"lifeboat wal receive: stopped; {count} file(s) pushed, the segment not yet complete stays in {Path.GetFullPath(folder)} as .partial");

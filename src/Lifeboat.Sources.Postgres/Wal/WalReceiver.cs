@@ -21,7 +21,8 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Pushes what the staging folder holds from an earlier run, checks the server and the slot (creating it when
+    /// Stops a pg_receivewal an earlier, killed receiver left running in the staging folder (saying so through
+    /// <paramref name="warn"/>), pushes what the folder holds from an earlier run, checks the server and the slot (creating it when
     /// asked), then runs pg_receivewal until <paramref name="stop"/> is cancelled: it is then interrupted, and every
     /// segment it completed is pushed before this returns; the current <c>.partial</c> stays in the folder. Returns
     /// the number of files pushed. Throws <see cref="InvalidOperationException"/> for a refused login, an unreachable
@@ -29,9 +30,13 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
     /// missing, and <see cref="IOException"/> with pg_receivewal's stderr when it exits on its own (server gone, slot
     /// dropped); completed segments are pushed first in every case.
     /// </summary>
-    public async Task<int> RunAsync(Action<WalReceivedFile> pushed, CancellationToken stop)
+    public async Task<int> RunAsync(Action<WalReceivedFile> pushed, Action<string> warn, CancellationToken stop)
     {
         using var staging = WalStaging.Open(options.Staging, archive, options.Component);
+        if (await staging.StopOrphanAsync(stop) is { } orphan)
+        {
+            warn($"stopped pg_receivewal (process {orphan}) left running in {staging.Directory} by an earlier receiver");
+        }
         // The repository must hold what an earlier run left before anything else can go wrong.
         var count = await staging.PushCompletedAsync(pushed, stop);
         var program = await PrepareServerAsync(stop);
@@ -42,6 +47,7 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
             "--status-interval", ((int)Math.Max(1, options.StatusInterval.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
         ];
         await using var child = ChildProcess.Start(program, arguments, environment, readStdout: false);
+        staging.RecordReceiver(child.Id);
         using var wake = new SemaphoreSlim(0);
         using var watcher = new FileSystemWatcher(staging.Directory) { NotifyFilter = NotifyFilters.FileName, EnableRaisingEvents = true };
         watcher.Renamed += (_, _) => wake.Release();

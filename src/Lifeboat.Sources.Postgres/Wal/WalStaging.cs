@@ -7,7 +7,8 @@ namespace Lifeboat.Sources.Postgres.Wal;
 /// segment as <c>X.partial</c> (flushed as it goes) and renames it to <c>X</c> once complete; timeline history files
 /// appear under their final name only once complete. Every completed file is pushed into the archive and deleted only
 /// after the archive holds it durably, so the folder never loses WAL the repository lacks. One receiver at a time:
-/// the folder is locked for the lifetime of this object.
+/// the folder is locked for the lifetime of this object, and the lock file names the pg_receivewal it runs, so that a
+/// receiver killed without its child (kill -9) does not leave it streaming into the folder for good.
 /// </summary>
 public sealed class WalStaging : IDisposable
 {
@@ -47,6 +48,57 @@ public sealed class WalStaging : IDisposable
             throw new IOException($"the staging folder {full} is in use by another 'lifeboat wal receive' ({e.Message}); give each receiver its own --staging", e);
         }
         return new WalStaging(full, held, archive, component);
+    }
+
+    /// <summary>Records <paramref name="processId"/> (the pg_receivewal now writing here) in the lock file.</summary>
+    public void RecordReceiver(int processId)
+    {
+        _lock.SetLength(0);
+        _lock.Write(System.Text.Encoding.ASCII.GetBytes(processId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
+        _lock.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Stops the pg_receivewal an earlier receiver started here if it still runs (that receiver was killed and its
+    /// child lived on, holding the slot): it is interrupted, so it flushes and renames what it completed, and this
+    /// waits up to 30 s for it to exit. Returns its process ID, or null when there was none. Throws
+    /// <see cref="IOException"/> when it does not exit.
+    /// </summary>
+    public async Task<int?> StopOrphanAsync(CancellationToken cancellationToken)
+    {
+        _lock.Position = 0;
+        var text = await new StreamReader(_lock, leaveOpen: true).ReadToEndAsync(cancellationToken);
+        if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) || !IsReceiverHere(pid))
+        {
+            return null;
+        }
+        FileSystem.Posix.Interrupt(pid);
+        var clock = Stopwatch.StartNew();
+        while (IsReceiverHere(pid))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new IOException($"pg_receivewal (process {pid}) of an earlier receiver still writes into {Directory} 30 s after SIGINT; stop it, then start again");
+            }
+            await Task.Delay(100, cancellationToken);
+        }
+        return pid;
+    }
+
+    // Whether process pid is a pg_receivewal writing into this folder (not a reused process ID).
+    private bool IsReceiverHere(int pid)
+    {
+        string[] arguments;
+        try
+        {
+            arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        var at = Array.IndexOf(arguments, "--directory");
+        return Path.GetFileName(arguments[0]) == "pg_receivewal" && at > 0 && at + 1 < arguments.Length && arguments[at + 1] == Directory;
     }
 
     /// <summary>

@@ -143,6 +143,40 @@ public sealed class WalReceiveTests
     }
 
     [Fact]
+    public async Task A_receiver_killed_with_SIGKILL_is_replaced_by_the_next_start_which_stops_its_orphan_and_pushes_what_it_completed()
+    {
+        await using var cluster = await ArchivingCluster.StartAsync(archive: false);
+        var crashed = WalReceiverProcess.Start(cluster, Slot, "--create-slot");
+        await using (crashed)
+        {
+            await WaitStreamingAsync(cluster);
+            await crashed.KillAloneAsync();
+        }
+        // The orphaned pg_receivewal still streams: it completes this segment, and nobody pushes it.
+        await cluster.Server.PsqlAsync("create table t(id int)");
+        var orphaned = await cluster.Server.PsqlAsync("select pg_walfile_name(pg_switch_wal())");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(crashed.Staging, orphaned)))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"the orphaned pg_receivewal did not complete {orphaned}");
+            await Task.Delay(100);
+        }
+
+        await using var next = WalReceiverProcess.Start(cluster, Slot);
+        await next.WaitPushedAsync(orphaned);
+        await WaitStreamingAsync(cluster);
+        var last = await cluster.Server.PsqlAsync("insert into t values (1); select pg_walfile_name(pg_switch_wal())");
+        await next.WaitPushedAsync(last);
+        var (code, stderr) = await next.TerminateAsync();
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("stopped pg_receivewal (process", stderr);
+        Assert.False(await ReceiveWalRunningAsync(crashed.Staging), "a pg_receivewal still runs");
+        var check = await cluster.CliAsync("wal", "check");
+        Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+    }
+
+    [Fact]
     public async Task A_server_that_goes_away_ends_the_receiver_with_pg_receivewals_error_after_pushing_what_it_completed()
     {
         await using var cluster = await ArchivingCluster.StartAsync(archive: false);

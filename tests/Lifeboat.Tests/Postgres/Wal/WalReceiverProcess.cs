@@ -76,6 +76,13 @@ internal sealed class WalReceiverProcess : IAsyncDisposable
         return await ExitAsync();
     }
 
+    /// <summary>Kills the receiver alone with SIGKILL, as a crash would; its pg_receivewal lives on.</summary>
+    public async Task KillAloneAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>Waits for it to exit on its own (at most 2 minutes); returns its exit code and stderr.</summary>
     public async Task<(int ExitCode, string Stderr)> ExitAsync()
     {

@@ -27,8 +27,9 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
     /// segment it completed is pushed before this returns; the current <c>.partial</c> stays in the folder. Returns
     /// the number of files pushed. Throws <see cref="InvalidOperationException"/> for a refused login, an unreachable
     /// server or a missing slot (before anything streams), <see cref="FileNotFoundException"/> when pg_receivewal is
-    /// missing, and <see cref="IOException"/> with pg_receivewal's stderr when it exits on its own (server gone, slot
-    /// dropped); completed segments are pushed first in every case.
+    /// missing, and <see cref="IOException"/> with pg_receivewal's stderr when it fails (server gone, slot dropped);
+    /// completed segments are pushed first in every case. pg_receivewal interrupted by someone else (exit 0) ends the
+    /// run as a stop does.
     /// </summary>
     public async Task<int> RunAsync(Action<WalReceivedFile> pushed, Action<string> warn, CancellationToken stop)
     {
@@ -76,10 +77,12 @@ public sealed class WalReceiver(WalArchive archive, WalReceiveOptions options)
         }
         var code = await exited;
         count += await staging.PushCompletedAsync(pushed, CancellationToken.None);
-        if (!stop.IsCancellationRequested)
+        // pg_receivewal exits 0 only when interrupted: Ctrl-C on a terminal reaches it as well as this process, and
+        // may end it before this process has seen its own signal; that is a stop, not a failure.
+        if (!stop.IsCancellationRequested && code != 0)
         {
             var stderr = child.Stderr;
-            throw new IOException($"pg_receivewal stopped on its own with exit code {code}" + (stderr.Length > 0 ? $": {stderr}" : " and printed nothing on stderr")
+            throw new IOException($"pg_receivewal failed with exit code {code}" + (stderr.Length > 0 ? $": {stderr}" : " and printed nothing on stderr")
                 + $"; {count} file(s) were pushed, {(staging.Partial() is { } partial ? $"{partial} stays in {staging.Directory}" : "no partial segment is left")}");
         }
         return count;

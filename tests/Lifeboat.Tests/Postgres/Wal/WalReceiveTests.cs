@@ -190,7 +190,7 @@ public sealed class WalReceiveTests
         var (code, stderr) = await receiver.ExitAsync();
 
         Assert.Equal(1, code);
-        Assert.Contains("pg_receivewal stopped on its own with exit code", stderr);
+        Assert.Contains("pg_receivewal failed with exit code 1", stderr);
         Assert.Contains("pg_receivewal: error:", stderr);
         Assert.Empty(Completed(receiver.Staging));
     }

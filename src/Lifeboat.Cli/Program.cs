@@ -37,8 +37,9 @@ public static class Program
             await Console.Error.WriteLineAsync("run 'lifeboat --help' for usage");
             return ExitCodes.Usage;
         }
-        // The daemon handles SIGTERM itself: its grace period is longer than the command line's default two seconds.
-        var code = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ServeCommand.HandlesSignals(parse) ? null : TimeSpan.FromSeconds(2) });
+        // The daemon and the WAL receiver handle SIGTERM themselves: their stops take longer than the command line's default two seconds.
+        var ownSignals = ServeCommand.HandlesSignals(parse) || WalReceiveCommand.HandlesSignals(parse);
+        var code = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ownSignals ? null : TimeSpan.FromSeconds(2) });
         if (Environment.GetEnvironmentVariable("LIFEBOAT_DEBUG_MEMORY") == "1")
         {
             await MemoryReport.WriteAsync(Console.Error);

@@ -11,8 +11,9 @@ namespace Lifeboat.Sources.Postgres.Physical;
 /// method, chosen by default when it can), the directory is read straight into the snapshot between pg_backup_start
 /// and pg_backup_stop (<see cref="DataDirectoryBackup"/>); otherwise (<see cref="BaseBackupMethod.Stream"/>)
 /// <c>pg_basebackup -D - -Ft -X none</c> is streamed as one tar (<see cref="BaseBackupInfo.StreamName"/>), no temporary
-/// file. The WAL is in neither: it comes from the archive that <c>lifeboat wal push</c> fills, so a server whose
-/// archive_mode is off is refused (its backups could never be restored). Start LSN and timeline come from the
+/// file. The WAL is in neither: it comes from the archive that <c>lifeboat wal push</c> (or a running
+/// <c>lifeboat wal receive</c>, <see cref="WalReceiver"/>) fills, so a server whose archive_mode is off and that no
+/// receiver streams from is refused (its backups could never be restored). Start LSN and timeline come from the
 /// backup_label, the stop LSN from pg_backup_stop or the tar's manifest, the system identifier from pg_control;
 /// anything missing fails the backup.
 /// </summary>
@@ -146,7 +147,10 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
             + "current_setting('archive_mode'), current_setting('archive_command'), pg_is_in_recovery(), "
             // pg_settings hides data_directory from logins without pg_read_all_settings: then it is null, and the backup streams.
             + "(SELECT setting FROM pg_settings WHERE name = 'data_directory'), "
-            + "(SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global'))::int";
+            + "(SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global'))::int, "
+            // A 'lifeboat wal receive' streaming from a physical slot archives the WAL without archive_command.
+            + "(SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid "
+            + $"WHERE s.slot_type = 'physical' AND r.application_name = '{WalReceiver.ApplicationName}')::int";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var inRecovery = reader.GetBoolean(6);
@@ -158,11 +162,15 @@ public sealed class PostgresBaseBackupSource(PostgresConnection connection, Time
             throw new NotSupportedException($"{connection.Display} has tablespaces outside its data directory, which Lifeboat's base backups do not cover yet; "
                 + "nothing was backed up (take a logical backup, or move the tablespaces into pg_default)");
         }
+        if (reader.GetInt32(9) > 0 && !inRecovery)
+        {
+            return facts;
+        }
         if (archiveMode == "off" || (inRecovery && archiveMode != "always"))
         {
             throw new InvalidOperationException($"{connection.Display} has archive_mode = {archiveMode}{(inRecovery ? " on a standby" : "")}: a physical backup "
                 + "needs the WAL archive to be restored, so point-in-time recovery is impossible and nothing was backed up. Set archive_mode = on "
-                + "and archive_command = 'lifeboat wal push %p' (restart the server), or take a logical backup instead");
+                + "and archive_command = 'lifeboat wal push %p' (restart the server), or run 'lifeboat wal receive' from a replication slot, or take a logical backup instead");
         }
         if (facts.ArchiveCommand.Length == 0 || facts.ArchiveCommand == "(disabled)")
         {

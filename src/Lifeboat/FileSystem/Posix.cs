@@ -32,6 +32,19 @@ public static partial class Posix
     /// <summary>The real user ID of this process.</summary>
     public static uint CurrentUid => getuid();
 
+    /// <summary>
+    /// Sends SIGINT to process <paramref name="processId"/>: the orderly stop Ctrl-C asks of a child program. A process
+    /// that is gone already is not an error; anything else throws <see cref="IOException"/>.
+    /// </summary>
+    public static void Interrupt(int processId)
+    {
+        const int signalInterrupt = 2, errorNoProcess = 3;
+        if (kill(processId, signalInterrupt) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != errorNoProcess)
+        {
+            throw new IOException($"Could not interrupt process {processId}: {Marshal.GetPInvokeErrorMessage(errno)}.", errno);
+        }
+    }
+
     /// <summary>Reads the metadata of <paramref name="path"/> without following a final symbolic link.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or contains a NUL character.</exception>
     public static FileStatus LStat(string path)
@@ -245,6 +258,9 @@ public static partial class Posix
 
     [LibraryImport(LibraryName)]
     private static partial uint getuid();
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    private static partial int kill(int pid, int signal);
 
     [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);

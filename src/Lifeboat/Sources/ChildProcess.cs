@@ -107,6 +107,21 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Asks the program to stop as Ctrl-C would (SIGINT), so it can finish what it writes; <see cref="WaitAsync"/>
+    /// then sees it exit. Does nothing when it has exited already.
+    /// </summary>
+    public void Interrupt()
+    {
+        if (!_process.HasExited)
+        {
+            FileSystem.Posix.Interrupt(_process.Id);
+        }
+    }
+
+    /// <summary>Whether the program has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Kills the program and its children now, if still running (safe to call from any thread, more than once).</summary>
     public void Kill()
     {

@@ -95,6 +95,29 @@ internal sealed class ArchivingCluster : IAsyncDisposable
             .Where(f => f.StartsWith(prefix, StringComparison.Ordinal)).Select(f => f[prefix.Length..]).Order(StringComparer.Ordinal),
     ];
 
+    /// <summary>
+    /// Restores the latest base backup into <c>restore-&lt;label&gt;</c> with <paramref name="target"/> (e.g. --latest),
+    /// starts it on a free port, returns the int array <paramref name="sql"/> selects there, and stops it.
+    /// </summary>
+    public async Task<int[]> RestoreAndSelectAsync(string label, string sql, params string[] target)
+    {
+        var directory = Path.Combine(Root, $"restore-{label}");
+        var port = PostgresServer.FreePort();
+        await CheckAsync(CliAsync(["restore", "postgres", "latest", "--physical", "--target-dir", directory, .. target,
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--start"]));
+        try
+        {
+            await using var db = new Npgsql.NpgsqlConnection(Server.ConnectionString().Replace($"Port={Server.Port}", $"Port={port}"));
+            await db.OpenAsync();
+            await using var query = new Npgsql.NpgsqlCommand(sql, db);
+            return (int[])(await query.ExecuteScalarAsync())!;
+        }
+        finally
+        {
+            await StopRestoredAsync(directory);
+        }
+    }
+
     /// <summary>Stops a restored server in <paramref name="directory"/>, if one runs there.</summary>
     public static async Task StopRestoredAsync(string directory)
     {

@@ -109,7 +109,7 @@ public sealed class PointInTimeRecoveryTests
         Assert.Equal(0, process.ExitCode);
     }
 
-    private static Process StartPgbench(ArchivingCluster cluster, params string[] arguments)
+    internal static Process StartPgbench(ArchivingCluster cluster, params string[] arguments)
     {
         var start = new ProcessStartInfo(Path.Combine(PostgresServer.Bin, "pgbench"))
         {

@@ -26,22 +26,6 @@ public sealed class RecoveryTargetTests
         Assert.Equal(new[] { 1, 2, 3, 4, 5 }, await RestoreAsync(cluster, "latest", "--latest"));
     }
 
-    private static async Task<int[]> RestoreAsync(ArchivingCluster cluster, string label, params string[] target)
-    {
-        var directory = Path.Combine(cluster.Root, $"restore-{label}");
-        var port = PostgresServer.FreePort();
-        await ArchivingCluster.CheckAsync(cluster.CliAsync(["restore", "postgres", "latest", "--physical", "--target-dir", directory, .. target,
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--start"]));
-        try
-        {
-            await using var db = new NpgsqlConnection(cluster.Server.ConnectionString().Replace($"Port={cluster.Server.Port}", $"Port={port}"));
-            await db.OpenAsync();
-            await using var query = new NpgsqlCommand("select coalesce(array_agg(i order by i), '{}') from t", db);
-            return (int[])(await query.ExecuteScalarAsync())!;
-        }
-        finally
-        {
-            await ArchivingCluster.StopRestoredAsync(directory);
-        }
-    }
+    private static Task<int[]> RestoreAsync(ArchivingCluster cluster, string label, params string[] target) =>
+        cluster.RestoreAndSelectAsync(label, "select coalesce(array_agg(i order by i), '{}') from t", target);
 }

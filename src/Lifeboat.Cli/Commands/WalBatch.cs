@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Lifeboat.FileSystem;
 using Lifeboat.Sources.Postgres.Wal;
 
 namespace Lifeboat.Cli.Commands;
@@ -38,15 +39,16 @@ internal static class WalBatch
         }
         try
         {
-            var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("the path of this program is unknown"))
+            var program = ThisProgram.Command();
+            var start = new ProcessStartInfo(program[0])
             {
                 UseShellExecute = false,
                 // Never a prompt: the password comes from where this push got it, or the process fails and says so.
                 RedirectStandardInput = true,
             };
-            if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+            foreach (var word in program[1..])
             {
-                start.ArgumentList.Add(typeof(Program).Assembly.Location);
+                start.ArgumentList.Add(word);
             }
             string[] arguments = ["--repo", context.RepositoryLocation, "wal", "ahead", Path.GetFullPath(walFile),
                 "--component", component, "--spool", spool.Directory, "--batch", limit.ToString(CultureInfo.InvariantCulture), "--quiet"];
@@ -103,6 +105,19 @@ internal static class WalBatch
         }
     }
 
+    // When PostgreSQL marked the segment ready (its .ready file's ctime, ns), or null when that file is gone.
+    private static long? ReadySince(string segment)
+    {
+        try
+        {
+            return Posix.LStat(Path.Combine(Path.GetDirectoryName(segment)!, "archive_status", Path.GetFileName(segment) + ".ready")).CtimeNanos;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
     // The first failure, or null when every segment is durable and marked.
     private static async Task<string?> PushAllAsync(WalArchive archive, WalSpool spool, IReadOnlyList<string> segments, string component, Stopwatch clock, CancellationToken cancellationToken)
     {
@@ -119,7 +134,7 @@ internal static class WalBatch
                 }
                 try
                 {
-                    var (_, sha256, stamp) = await archive.PushFileAsync(segment, component, ct);
+                    var (_, sha256, stamp) = await archive.PushFileAsync(segment, component, ReadySince(segment), ct);
                     await spool.RecordAsync(segment, sha256, stamp, ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

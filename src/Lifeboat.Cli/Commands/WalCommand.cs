@@ -19,7 +19,7 @@ public static class WalCommand
     /// <summary>Builds the command group.</summary>
     public static Command Create() => new("wal", "PostgreSQL WAL archive: archive_command, restore_command, the chain check and retention")
     {
-        Push(), Ahead(), Fetch(), Check(), Expire(), WalReceiveCommand.Create(),
+        Push(), Ahead(), WalArchiveScriptCommand.Create(Component), Fetch(), Check(), Expire(), WalReceiveCommand.Create(),
     };
 
     private static Command Push()

@@ -10,7 +10,7 @@ namespace Lifeboat.Sources.Postgres.Wal;
 /// </summary>
 public sealed record WalAheadClaim(int ProcessId, IReadOnlyList<string> Files)
 {
-    private const string Tag = "lifeboat-wal-ahead 1";
+    internal const string Tag = "lifeboat-wal-ahead 1";
 
     /// <summary>The claim's stored form: a tag, the process id, then one file name per line.</summary>
     public string Format() => string.Join('\n', [Tag, ProcessId.ToString(CultureInfo.InvariantCulture), .. Files]) + "\n";

@@ -115,10 +115,17 @@ public sealed class WalArchive(Repository.Repository repository)
     /// repository and the file's stamp while that content was read, or null (see <see cref="WalFileStamp.ReadAll"/>):
     /// what a <see cref="WalSpool"/> marker records.
     /// </summary>
-    public async Task<(bool Stored, string Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, CancellationToken cancellationToken)
+    public Task<(bool Stored, string Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, CancellationToken cancellationToken) =>
+        PushFileAsync(path, component, completedNanos: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="PushFileAsync(string, string, CancellationToken)"/> for a file whose writer declared it complete at
+    /// <paramref name="completedNanos"/> (see <see cref="WalFileStamp.ReadAll"/>), or null when unknown.
+    /// </summary>
+    public async Task<(bool Stored, string Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, long? completedNanos, CancellationToken cancellationToken)
     {
         var file = WalFileName.Parse(Path.GetFileName(path));
-        var (buffer, length, stamp) = WalFileStamp.ReadAll(path, Buffers);
+        var (buffer, length, stamp) = WalFileStamp.ReadAll(path, Buffers, completedNanos);
         try
         {
             if (length == 0)

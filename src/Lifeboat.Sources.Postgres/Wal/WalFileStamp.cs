@@ -33,8 +33,12 @@ public readonly record struct WalFileStamp(ulong Device, ulong Inode, long Size,
     /// content: the file changed while it was read, or it changed so recently (within a second of the read; on a file
     /// system with whole-second times three seconds) that a write in progress or a later one could leave its ctime
     /// unchanged. The content is always what was read; only the stamp is withheld.
+    /// <paramref name="completedNanos"/>, when given, is when the file's writer declared it complete (the ctime of
+    /// PostgreSQL's <c>archive_status/NAME.ready</c>, created once the segment is written and flushed): a file whose
+    /// ctime is not later than that has had no write since, so it needs no settling time (except on a file system
+    /// with whole-second times, where a later write in the same second could leave ctime as it was).
     /// </summary>
-    public static (byte[] Buffer, int Length, WalFileStamp? Stamp) ReadAll(string path, ArrayPool<byte> pool)
+    public static (byte[] Buffer, int Length, WalFileStamp? Stamp) ReadAll(string path, ArrayPool<byte> pool, long? completedNanos = null)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var startNanos = UnixNanos(DateTime.UtcNow);
@@ -65,7 +69,9 @@ public readonly record struct WalFileStamp(ulong Device, ulong Inode, long Size,
         }
         var after = From(Posix.FStat(handle));
         var margin = before.CtimeNanos % 1_000_000_000 == 0 ? SettledWholeSecondNanos : SettledNanos;
-        var trusted = after == before && startNanos - before.CtimeNanos > margin;
+        var wholeSeconds = before.CtimeNanos % 1_000_000_000 == 0;
+        var settled = startNanos - before.CtimeNanos > margin || (!wholeSeconds && before.CtimeNanos <= completedNanos);
+        var trusted = after == before && settled;
         return (buffer, length, trusted ? after : null);
     }
 

@@ -14,7 +14,7 @@ namespace Lifeboat.Sources.Postgres.Wal;
 /// </summary>
 public sealed class WalSpool
 {
-    private const string ClaimName = ".ahead";
+    internal const string ClaimName = ".ahead";
     private const string AheadLockName = ".ahead.lock";
 
     private readonly string _directory;

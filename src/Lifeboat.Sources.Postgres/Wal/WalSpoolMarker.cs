@@ -8,7 +8,7 @@ namespace Lifeboat.Sources.Postgres.Wal;
 /// </summary>
 public sealed record WalSpoolMarker
 {
-    private const string Tag = "lifeboat-wal-spool 2";
+    internal const string Tag = "lifeboat-wal-spool 2";
 
     // Markers written before stamps existed: still read, proving the content by its hash only.
     private const string TagWithoutStamp = "lifeboat-wal-spool 1";

@@ -21,8 +21,10 @@
 #            PostgreSQL's archiver does: each segment lies in a pg_wal folder with archive_status/<name>.ready, the
 #            archive_command runs once per segment in order and its .ready becomes .done on exit 0
 #            (pgBackRest archive-push, synchronous, and again with archive-async=y, where its process-max=2 applies;
-#            Lifeboat wal push with a random key file, which archives up to 32 ready segments ahead in a background
-#            process; "no batch" is Lifeboat with --batch 0, one process doing each whole push)
+#            Lifeboat through the archive_command script 'wal archive-script' writes, with a random key file: wal push
+#            archives up to 32 ready segments ahead in a background process, and the script proves each of those by its
+#            marker without starting Lifeboat; "no script" runs wal push directly for every segment, "no batch" is
+#            wal push --batch 0, one process doing each whole push)
 #
 #   ONLY=push runs only the cluster (SCALE defaults to 30 then) and the push phase.
 # While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat); each timed backup
@@ -210,9 +212,13 @@ stage pgbr; stage pgbra; stage lb; stage lbnb
 mkdir -p "$WORK/push-pgbra/global"; cp "$WORK/data/global/pg_control" "$WORK/push-pgbra/global/"; chown -R postgres "$WORK/push-pgbra"
 T_PGBR_PUSH=$(run_archiver "$WORK/push-pgbr" "${PGBR_WAL[@]}" archive-push)
 T_PGBRA_PUSH=$(run_archiver "$WORK/push-pgbra" "${PGBR_WAL_ASYNC[@]}" archive-push)
-T_LB_PUSH=$(run_archiver "$WORK/push-lb" "${LB_ENV_WAL[@]}" "$LIFEBOAT" wal push --quiet)
+# Lifeboat as its docs install it: the script 'wal archive-script' writes (the marker proof in sh, else wal push).
+as_pg "${LB_ENV_WAL[@]}" "$LIFEBOAT" wal archive-script >"$WORK/lifeboat-wal-push"; chmod 755 "$WORK/lifeboat-wal-push"
+rm -rf "$WORK/lb-repo-wal-direct"; cp -a "$WORK/lb-repo-wal" "$WORK/lb-repo-wal-direct"; stage lbd
+T_LB_PUSH=$(run_archiver "$WORK/push-lb" "$WORK/lifeboat-wal-push")
+T_LBD_PUSH=$(run_archiver "$WORK/push-lbd" "${LB_ENV_WAL[@]}" LIFEBOAT_REPOSITORY="$WORK/lb-repo-wal-direct" "$LIFEBOAT" wal push --quiet)
 T_LBNB_PUSH=$(run_archiver "$WORK/push-lbnb" "${LB_ENV_WAL[@]}" LIFEBOAT_REPOSITORY="$WORK/lb-repo-wal-nobatch" "$LIFEBOAT" wal push --quiet --batch 0)
-R_LBNB_PUSH=$(echo "scale=2; $SEGMENTS / $T_LBNB_PUSH" | bc)
+R_LBNB_PUSH=$(echo "scale=2; $SEGMENTS / $T_LBNB_PUSH" | bc); R_LBD_PUSH=$(echo "scale=2; $SEGMENTS / $T_LBD_PUSH" | bc)
 R_PGBR_PUSH=$(echo "scale=2; $SEGMENTS / $T_PGBR_PUSH" | bc); R_LB_PUSH=$(echo "scale=2; $SEGMENTS / $T_LB_PUSH" | bc)
 R_PGBRA_PUSH=$(echo "scale=2; $SEGMENTS / $T_PGBRA_PUSH" | bc)
 W_PGBR=$(du -sb "$WORK/pgbr-repo-wal/archive" | cut -f1); W_LB=$(du -sb "$WORK/lb-repo-wal/wal" | cut -f1)
@@ -232,5 +238,6 @@ fi
 printf '%-34s %14s %14s %8s\n' "wal push, $SEGMENTS segments (s)" "$T_PGBR_PUSH" "$T_LB_PUSH" "$(ratio "$T_LB_PUSH" "$T_PGBR_PUSH")"
 printf '%-34s %14s %14s %8s\n' "wal push (segments/s)" "$R_PGBR_PUSH" "$R_LB_PUSH" "$(ratio "$R_LB_PUSH" "$R_PGBR_PUSH")"
 printf '%-34s %14s %14s %8s\n' "wal push, pgBackRest async (seg/s)" "$R_PGBRA_PUSH" "$R_LB_PUSH" "$(ratio "$R_LB_PUSH" "$R_PGBRA_PUSH")"
+printf '%-34s %14s %14s %8s\n' "wal push, no script (segments/s)" "$R_PGBR_PUSH" "$R_LBD_PUSH" "$(ratio "$R_LBD_PUSH" "$R_PGBR_PUSH")"
 printf '%-34s %14s %14s %8s\n' "wal push, no batch (segments/s)" "$R_PGBR_PUSH" "$R_LBNB_PUSH" "$(ratio "$R_LBNB_PUSH" "$R_PGBR_PUSH")"
 printf '%-34s %14s %14s %8s\n' "archived $SEGMENTS segments (MiB)" "$(mib "$W_PGBR")" "$(mib "$W_LB")" "$(ratio "$W_LB" "$W_PGBR")"

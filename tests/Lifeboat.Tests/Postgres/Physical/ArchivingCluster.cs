@@ -47,11 +47,10 @@ internal sealed class ArchivingCluster : IAsyncDisposable
         var environment = new Dictionary<string, string?> { ["LIFEBOAT_REPOSITORY"] = Path.Combine(root, "repo"), ["LIFEBOAT_PASSWORD_FILE"] = Path.Combine(root, "password") };
         await CheckAsync(CliRunner.RunAsync(environment, "init"));
         await CheckAsync(CliRunner.RunAsync(environment, "key", "add", "--random-key-file", Path.Combine(root, "key")));
-        var dotnet = File.Exists("/usr/bin/dotnet") ? "/usr/bin/dotnet" : "dotnet";
+        // The script users install: 'lifeboat wal archive-script', with the repository and the key file.
         var script = Path.Combine(root, "push.sh");
-        await File.WriteAllTextAsync(script,
-            $"#!/bin/sh\nexport LIFEBOAT_REPOSITORY='{Path.Combine(root, "repo")}' LIFEBOAT_KEY_FILE='{Path.Combine(root, "key")}'\n"
-            + $"exec {dotnet} '{typeof(Lifeboat.Cli.Program).Assembly.Location}' wal push --quiet \"$1\"\n");
+        var written = await CheckAsync(CliRunner.RunAsync(new Dictionary<string, string?>(environment) { ["LIFEBOAT_KEY_FILE"] = Path.Combine(root, "key") }, "wal", "archive-script"));
+        await File.WriteAllTextAsync(script, written.Stdout);
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         await RunAsync("chown", "-R", "postgres", root);
         string[] settings = archive

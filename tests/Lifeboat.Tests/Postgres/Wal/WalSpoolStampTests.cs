@@ -51,6 +51,35 @@ public sealed class WalSpoolStampTests : IDisposable
     }
 
     [Fact]
+    public void A_fresh_file_unchanged_since_its_writer_declared_it_complete_is_read_with_its_stamp()
+    {
+        // PostgreSQL creates archive_status/NAME.ready only once the segment is written and flushed.
+        var segment = FakeSegments.Write(_wal, Cluster, 7);
+        var ready = Path.Combine(_folder.Path, "ready");
+        File.WriteAllText(ready, "");
+
+        var (_, _, stamp) = WalFileStamp.ReadAll(segment, ArrayPool<byte>.Shared, Posix.LStat(ready).CtimeNanos);
+
+        Assert.Equal(WalFileStamp.Of(segment), stamp);
+    }
+
+    [Fact]
+    public void A_fresh_file_changed_after_its_writer_declared_it_complete_is_read_without_a_stamp()
+    {
+        var segment = FakeSegments.Write(_wal, Cluster, 7);
+        var ready = Path.Combine(_folder.Path, "ready");
+        File.WriteAllText(ready, "");
+        var completed = Posix.LStat(ready).CtimeNanos;
+        // A later change in another clock tick: the coarse clock advances every few milliseconds.
+        Thread.Sleep(50);
+        File.SetUnixFileMode(segment, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var (_, _, stamp) = WalFileStamp.ReadAll(segment, ArrayPool<byte>.Shared, completed);
+
+        Assert.Null(stamp);
+    }
+
+    [Fact]
     public void A_settled_file_is_read_with_the_stamp_it_still_has()
     {
         var segment = FakeSegments.Write(_wal, Cluster, 7);

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Lifeboat.Sources.Postgres.Wal;
+using Lifeboat.Testing;
+using Lifeboat.Tests.Cli;
+
+namespace Lifeboat.Tests.Postgres.Wal;
+
+/// <summary>
+/// The archive_command script of <c>wal archive-script</c>, run by /bin/sh the way PostgreSQL runs it (in the data
+/// directory, with <c>pg_wal/NAME</c>). In each script under test the line that would start Lifeboat starts
+/// <c>false</c> instead, so a push succeeds only when the shell itself proved the segment archived.
+/// </summary>
+public sealed class WalArchiveScriptTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+    private readonly string _data;
+    private readonly string _wal;
+
+    public WalArchiveScriptTests()
+    {
+        _data = Path.Combine(_folder.Path, "data");
+        _wal = Directory.CreateDirectory(Path.Combine(_data, "pg_wal")).FullName;
+        Directory.CreateDirectory(Path.Combine(_wal, "archive_status"));
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private string Repo => Path.Combine(_folder.Path, "repo");
+    private string Key => Path.Combine(_folder.Path, "key");
+    private string Spool => Path.Combine(_data, "lifeboat-spool");
+
+    private Dictionary<string, string?> Environment(string? keyFile) => new()
+    {
+        ["LIFEBOAT_REPOSITORY"] = Repo,
+        ["LIFEBOAT_PASSWORD_FILE"] = keyFile is null ? null : Path.Combine(_folder.Path, "password"),
+        ["LIFEBOAT_KEY_FILE"] = keyFile,
+        ["LIFEBOAT_WAL_SPOOL"] = null,
+    };
+
+    /// <summary>A repository, segments 7..6+count marked ready, the first pushed and the others archived ahead.</summary>
+    private async Task<string[]> ArchiveAheadAsync(int count)
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder.Path, "password"), "archive-script-password\n");
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(null), "-p", Path.Combine(_folder.Path, "password"), "init")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(null), "-p", Path.Combine(_folder.Path, "password"), "key", "add", "--random-key-file", Key)).ExitCode);
+        var segments = Enumerable.Range(7, count).Select(n => Segment((ulong)n)).ToArray();
+        // The runner reads the push's output to its end, which the background process holds open until it is done.
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(Key), "wal", "push", segments[0])).ExitCode);
+        foreach (var segment in segments[1..])
+        {
+            Assert.True(File.Exists(Path.Combine(Spool, Path.GetFileName(segment))));
+        }
+        return segments;
+    }
+
+    private string Segment(ulong number)
+    {
+        var path = FakeSegments.Write(_wal, 7301234567890123456, number);
+        File.WriteAllText(Path.Combine(_wal, "archive_status", Path.GetFileName(path) + ".ready"), "");
+        return path;
+    }
+
+    private async Task<string> ScriptAsync(params string[] options)
+    {
+        var written = await CliRunner.RunAsync(Environment(Key), ["wal", "archive-script", .. options]);
+        Assert.True(written.ExitCode == 0, written.Stderr);
+        Assert.Contains($"export LIFEBOAT_KEY_FILE='{Key}'", written.Stdout);
+        var script = Path.Combine(_folder.Path, "archive.sh");
+        var failing = Regex.Replace(written.Stdout, "^exec .*$", "exec false", RegexOptions.Multiline);
+        Assert.NotEqual(written.Stdout, failing);
+        await File.WriteAllTextAsync(script, failing);
+        return script;
+    }
+
+    // As PostgreSQL runs it: sh -c, in the data directory, with the path relative to it.
+    private static async Task<int> RunAsync(string script, string segment)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(Path.GetDirectoryName(segment))! };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add("pg_wal/" + Path.GetFileName(segment));
+        using var process = Process.Start(start)!;
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    [Fact]
+    public async Task A_segment_archived_ahead_is_finished_by_the_shell_alone_and_its_marker_consumed()
+    {
+        var segments = await ArchiveAheadAsync(3);
+        var script = await ScriptAsync();
+
+        Assert.Equal(0, await RunAsync(script, segments[1]));
+        Assert.False(File.Exists(Path.Combine(Spool, Path.GetFileName(segments[1]))));
+        // Consumed: the same push again has only Lifeboat left, here 'false'.
+        Assert.Equal(1, await RunAsync(script, segments[1]));
+    }
+
+    [Fact]
+    public async Task A_segment_changed_since_it_was_read_or_a_marker_of_another_component_goes_to_lifeboat()
+    {
+        var segments = await ArchiveAheadAsync(3);
+        File.SetUnixFileMode(segments[1], UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        Assert.Equal(1, await RunAsync(await ScriptAsync(), segments[1]));
+        Assert.Equal(1, await RunAsync(await ScriptAsync("--component", "other"), segments[2]));
+        Assert.True(File.Exists(Path.Combine(Spool, Path.GetFileName(segments[2]))));
+    }
+
+    [Fact]
+    public async Task A_segment_claimed_by_a_running_process_is_waited_for_until_its_marker_appears()
+    {
+        await ArchiveAheadAsync(1);
+        var claimed = Segment(9);
+        var script = await ScriptAsync();
+        var start = new ProcessStartInfo("bash") { UseShellExecute = false };
+        foreach (var argument in (string[])["-c", "sleep 30; :", "wal", "ahead"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var ahead = Process.Start(start)!;
+        var spool = new WalSpool(Spool, Repo, "postgres");
+        spool.Claim(new WalAheadClaim(ahead.Id, [Path.GetFileName(claimed)]));
+        var marked = Task.Run(async () =>
+        {
+            await Task.Delay(500);
+            var sha256 = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(claimed)));
+            await spool.RecordAsync(claimed, sha256, WalFileStamp.Of(claimed), CancellationToken.None);
+        });
+        try
+        {
+            Assert.Equal(0, await RunAsync(script, claimed));
+        }
+        finally
+        {
+            ahead.Kill();
+            await marked;
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_key_or_password_file_or_with_a_wrong_key_no_script_is_written()
+    {
+        await ArchiveAheadAsync(1);
+
+        var noFile = await CliRunner.RunAsync(new Dictionary<string, string?> { ["LIFEBOAT_REPOSITORY"] = Repo, ["LIFEBOAT_PASSWORD"] = "archive-script-password", ["LIFEBOAT_KEY_FILE"] = null, ["LIFEBOAT_PASSWORD_FILE"] = null },
+            "wal", "archive-script");
+        var wrongKey = Path.Combine(_folder.Path, "wrong-key");
+        await File.WriteAllTextAsync(wrongKey, "not the key\n");
+        var wrong = await CliRunner.RunAsync(Environment(wrongKey), "wal", "archive-script");
+
+        Assert.Equal((Lifeboat.Cli.ExitCodes.Usage, ""), (noFile.ExitCode, noFile.Stdout));
+        Assert.Contains("LIFEBOAT_KEY_FILE", noFile.Stderr);
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Equal("", wrong.Stdout);
+    }
+}

@@ -50,16 +50,15 @@ internal static class WalBatch
             {
                 start.ArgumentList.Add(word);
             }
-            string[] arguments = ["--repo", context.RepositoryLocation, "wal", "ahead", Path.GetFullPath(walFile),
-                "--component", component, "--spool", spool.Directory, "--batch", limit.ToString(CultureInfo.InvariantCulture), "--quiet"];
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
             if (context.Parse.GetValue(GlobalOptions.PasswordFile) is { } passwordFile)
             {
-                start.ArgumentList.Insert(start.ArgumentList.Count - arguments.Length, "--password-file");
-                start.ArgumentList.Insert(start.ArgumentList.Count - arguments.Length, Path.GetFullPath(passwordFile));
+                start.ArgumentList.Add("--password-file");
+                start.ArgumentList.Add(Path.GetFullPath(passwordFile));
+            }
+            foreach (var argument in (string[])["--repo", context.RepositoryLocation, "wal", "ahead", Path.GetFullPath(walFile),
+                "--component", component, "--spool", spool.Directory, "--batch", limit.ToString(CultureInfo.InvariantCulture), "--quiet"])
+            {
+                start.ArgumentList.Add(argument);
             }
             using var process = Process.Start(start) ?? throw new InvalidOperationException("no process was started");
             process.StandardInput.Close();

@@ -16,6 +16,7 @@ public static class WalArchiveScript
 {
     // What the script waits for a claimed marker at most, as a push does (see WalSpool.WaitForAhead).
     private const int WaitSeconds = 120;
+    private const int PollMilliseconds = 20;
     private const string ClaimFile = WalSpool.ClaimName;
 
     /// <summary>
@@ -95,12 +96,13 @@ public static class WalArchiveScript
               exit 0
             fi
             # Claimed but not archived yet: wait for the marker while that process runs (at most {{WaitSeconds}} s),
-            # instead of starting Lifeboat beside it.
+            # instead of starting Lifeboat beside it. Each poll starts a sleep process, CPU taken from the archiving
+            # itself, so it polls every {{PollMilliseconds}} ms: the waits end as the background process's markers come.
             holder=$(claimant)
             if [ -n "$holder" ]; then
               polls=0
-              while [ ! -f "$spool/$name" ] && kill -0 "$holder" 2>/dev/null && [ $polls -lt {{WaitSeconds * 200}} ]; do
-                sleep 0.005
+              while [ ! -f "$spool/$name" ] && kill -0 "$holder" 2>/dev/null && [ $polls -lt {{WaitSeconds * 1000 / PollMilliseconds}} ]; do
+                sleep {{(PollMilliseconds / 1000.0).ToString(System.Globalization.CultureInfo.InvariantCulture)}}
                 polls=$((polls + 1))
               done
               if proved; then

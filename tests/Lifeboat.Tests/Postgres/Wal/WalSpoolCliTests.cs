@@ -94,6 +94,22 @@ public sealed class WalSpoolCliTests : IDisposable
     }
 
     [Fact]
+    public async Task The_background_process_gets_the_password_file_given_on_the_command_line()
+    {
+        await InitAsync(Repo);
+        var (first, second, third) = (Segment(7), Segment(8), Segment(9));
+        var onlyTheOption = Environment(Repo, null);
+        onlyTheOption["LIFEBOAT_PASSWORD_FILE"] = null;
+
+        var pushed = await CliRunner.RunAsync(onlyTheOption, "-p", Path.Combine(_folder.Path, "password"), "wal", "push", first);
+
+        Assert.True(pushed.ExitCode == 0, pushed.Stderr);
+        Assert.Equal("", pushed.Stderr);
+        Assert.True(File.Exists(Path.Combine(_spool, Path.GetFileName(second))));
+        Assert.True(File.Exists(Path.Combine(_spool, Path.GetFileName(third))));
+    }
+
+    [Fact]
     public async Task A_marker_whose_hash_differs_from_the_segment_is_ignored_and_the_conflict_is_refused()
     {
         var key = await InitAsync(Repo);

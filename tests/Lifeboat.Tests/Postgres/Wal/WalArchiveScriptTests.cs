@@ -140,6 +140,24 @@ public sealed class WalArchiveScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Values_with_quotes_spaces_and_dollars_reach_lifeboat_unchanged()
+    {
+        const string repository = "/srv/it's a \"repo\" $HOME `x`";
+        var output = Path.Combine(_folder.Path, "seen");
+        // Stands in for Lifeboat: writes what it was given, one value per line.
+        string[] program = ["/bin/sh", "-c", "printf '%s\\n' \"$LIFEBOAT_REPOSITORY\" \"$LIFEBOAT_KEY_FILE\" \"$@\" > \"$SEEN\"", "lifeboat"];
+        var script = Path.Combine(_folder.Path, "archive.sh");
+        await File.WriteAllTextAsync(script, WalArchiveScript.Render(program, [("LIFEBOAT_REPOSITORY", repository), ("LIFEBOAT_KEY_FILE", "/etc/k'ey"), ("SEEN", output)],
+            repository, "it's", spool: null, batch: 4));
+        var segment = Segment(7);
+
+        Assert.Equal(0, await RunAsync(script, segment));
+
+        Assert.Equal([repository, "/etc/k'ey", "wal", "push", "--quiet", "--component", "it's", "--batch", "4", "pg_wal/" + Path.GetFileName(segment)],
+            await File.ReadAllLinesAsync(output));
+    }
+
+    [Fact]
     public async Task Without_a_key_or_password_file_or_with_a_wrong_key_no_script_is_written()
     {
         await ArchiveAheadAsync(1);

@@ -117,4 +117,54 @@ public sealed class S3CliTests : IDisposable
         Assert.True(restore.ExitCode == 0, restore.Stderr);
         Assert.Empty(Lifeboat.Cli.Commands.TreeComparer.Compare(_source, _temp["restore-after-prune"] + _source));
     }
+
+    [Fact]
+    public async Task Wal_archived_ahead_into_s3_through_the_archive_script_is_fetched_byte_for_byte()
+    {
+        Assert.Equal(0, (await Run("init")).ExitCode);
+        var key = Path.Combine(_temp.Path, "key");
+        Assert.Equal(0, (await Run("key", "add", "--random-key-file", key)).ExitCode);
+        _env["LIFEBOAT_KEY_FILE"] = key;
+        var wal = Directory.CreateDirectory(Path.Combine(_temp.Path, "data", "pg_wal")).FullName;
+        Directory.CreateDirectory(Path.Combine(wal, "archive_status"));
+        var segments = Enumerable.Range(7, 4).Select(n => Lifeboat.Tests.Postgres.Wal.FakeSegments.Write(wal, 7301234567890123456, (ulong)n)).ToArray();
+        foreach (var segment in segments)
+        {
+            await File.WriteAllTextAsync(Path.Combine(wal, "archive_status", Path.GetFileName(segment) + ".ready"), "");
+        }
+        var written = await Run("wal", "archive-script");
+        Assert.True(written.ExitCode == 0, written.Stderr);
+        var script = Path.Combine(_temp.Path, "archive.sh");
+        await File.WriteAllTextAsync(script, written.Stdout);
+
+        // PostgreSQL's archiver: one run per segment, in order, in the data directory; the AWS keys come from its environment.
+        foreach (var segment in segments)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(wal)! };
+            start.ArgumentList.Add(script);
+            start.ArgumentList.Add("pg_wal/" + Path.GetFileName(segment));
+            start.Environment["AWS_ACCESS_KEY_ID"] = "S3RVER";
+            start.Environment["AWS_SECRET_ACCESS_KEY"] = "S3RVER";
+            start.Environment.Remove("LIFEBOAT_REPOSITORY");
+            start.Environment.Remove("LIFEBOAT_KEY_FILE");
+            using var push = System.Diagnostics.Process.Start(start)!;
+            // Read to the end: the background process the first push starts holds its output open until it is done.
+            var stderr = push.StandardError.ReadToEndAsync();
+            await push.StandardOutput.ReadToEndAsync();
+            await push.WaitForExitAsync();
+            // Nothing on stderr: the background process (whose stderr this is too) archived every segment it took on.
+            Assert.Equal((0, ""), (push.ExitCode, await stderr));
+            File.Move(Path.Combine(wal, "archive_status", Path.GetFileName(segment) + ".ready"), Path.Combine(wal, "archive_status", Path.GetFileName(segment) + ".done"));
+        }
+
+        // Every marker was consumed: the later pushes were proved by the shell, or waited for and then proved.
+        Assert.DoesNotContain(Directory.GetFiles(Path.Combine(_temp.Path, "data", "lifeboat-spool")), f => !Path.GetFileName(f).StartsWith('.'));
+        foreach (var segment in segments)
+        {
+            var fetched = Path.Combine(_temp.Path, "fetched-" + Path.GetFileName(segment));
+            var fetch = await Run("wal", "fetch", Path.GetFileName(segment), fetched);
+            Assert.True(fetch.ExitCode == 0, fetch.Stderr);
+            Assert.Equal(await File.ReadAllBytesAsync(segment), await File.ReadAllBytesAsync(fetched));
+        }
+    }
 }

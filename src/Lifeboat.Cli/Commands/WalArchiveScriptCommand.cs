@@ -29,7 +29,13 @@ internal static class WalArchiveScriptCommand
             await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
             var identity = WalPushShortcut.RepositoryIdentity(context.RepositoryLocation);
             List<(string, string)> environment = [("LIFEBOAT_REPOSITORY", identity), secret];
-            environment.AddRange(S3Settings.Select(n => (n, Environment.GetEnvironmentVariable(n))).Where(v => !string.IsNullOrEmpty(v.Item2)).Select(v => (v.n, v.Item2!)));
+            foreach (var name in S3Settings)
+            {
+                if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
+                {
+                    environment.Add((name, value));
+                }
+            }
             var folder = context.Parse.GetValue(spool) ?? (Environment.GetEnvironmentVariable("LIFEBOAT_WAL_SPOOL") is { Length: > 0 } variable ? variable : null);
             Console.Out.Write(WalArchiveScript.Render(ThisProgram.Command(), environment, identity, context.Parse.GetValue(component)!,
                 folder is null ? null : Path.GetFullPath(folder), context.Parse.GetValue(batch)));

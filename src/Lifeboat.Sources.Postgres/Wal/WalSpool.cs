@@ -16,6 +16,7 @@ public sealed class WalSpool
 {
     internal const string ClaimName = ".ahead";
     private const string AheadLockName = ".ahead.lock";
+    private const int WouldBlock = 11;
 
     private readonly string _directory;
     private readonly string _repository;
@@ -178,8 +179,9 @@ public sealed class WalSpool
         {
             return new FileStream(Path.Combine(_directory, AheadLockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException) when (File.Exists(Path.Combine(_directory, AheadLockName)))
+        catch (IOException e) when (e.HResult == WouldBlock)
         {
+            // The lock is held: .NET reports flock's EWOULDBLOCK as an IOException carrying the errno.
             return null;
         }
     }

@@ -127,11 +127,7 @@ public sealed class S3CliTests : IDisposable
         _env["LIFEBOAT_KEY_FILE"] = key;
         var wal = Directory.CreateDirectory(Path.Combine(_temp.Path, "data", "pg_wal")).FullName;
         Directory.CreateDirectory(Path.Combine(wal, "archive_status"));
-        var segments = Enumerable.Range(7, 4).Select(n => Lifeboat.Tests.Postgres.Wal.FakeSegments.Write(wal, 7301234567890123456, (ulong)n)).ToArray();
-        foreach (var segment in segments)
-        {
-            await File.WriteAllTextAsync(Path.Combine(wal, "archive_status", Path.GetFileName(segment) + ".ready"), "");
-        }
+        var segments = Enumerable.Range(7, 4).Select(n => Lifeboat.Tests.Postgres.Wal.FakeSegments.WriteReady(wal, 7301234567890123456, (ulong)n)).ToArray();
         var written = await Run("wal", "archive-script");
         Assert.True(written.ExitCode == 0, written.Stderr);
         var script = Path.Combine(_temp.Path, "archive.sh");

@@ -25,4 +25,15 @@ internal static class FakeSegments
         File.WriteAllBytes(path, content);
         return path;
     }
+
+    /// <summary>
+    /// <see cref="Write"/>, then marks the segment ready as PostgreSQL does once it is complete:
+    /// <c>archive_status/NAME.ready</c> beside it (the folder must exist).
+    /// </summary>
+    public static string WriteReady(string walFolder, ulong systemIdentifier, ulong number)
+    {
+        var path = Write(walFolder, systemIdentifier, number);
+        File.WriteAllText(Path.Combine(walFolder, "archive_status", Path.GetFileName(path) + ".ready"), "");
+        return path;
+    }
 }

@@ -26,18 +26,6 @@ public sealed class WalAheadTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    // A process that looks like 'lifeboat wal ahead' in /proc: bash runs the sleep (the ':' after it keeps bash from
-    // replacing itself with sleep), and the extra arguments, its $0 and $1, stay in its command line.
-    private static Process FakeAheadProcess(string seconds = "30", bool looksLikeLifeboat = true)
-    {
-        var start = new ProcessStartInfo("bash") { UseShellExecute = false };
-        foreach (var argument in (string[])["-c", $"sleep {seconds}; :", .. looksLikeLifeboat ? (string[])["wal", "ahead"] : ["something", "else"]])
-        {
-            start.ArgumentList.Add(argument);
-        }
-        return Process.Start(start)!;
-    }
-
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
     [Fact]
@@ -57,8 +45,8 @@ public sealed class WalAheadTests : IDisposable
     [Fact]
     public async Task Only_a_live_process_whose_command_line_says_wal_ahead_holds_a_claim()
     {
-        using var ahead = FakeAheadProcess();
-        using var other = FakeAheadProcess(looksLikeLifeboat: false);
+        using var ahead = FakeAheadProcess.Start();
+        using var other = FakeAheadProcess.Start(looksLikeLifeboat: false);
         try
         {
             Assert.True(new WalAheadClaim(ahead.Id, []).IsRunning());
@@ -90,7 +78,7 @@ public sealed class WalAheadTests : IDisposable
     public async Task A_push_of_a_claimed_segment_waits_for_the_marker_the_running_process_writes()
     {
         var segment = FakeSegments.Write(_wal, Cluster, 7);
-        using var ahead = FakeAheadProcess();
+        using var ahead = FakeAheadProcess.Start();
         _spool.Claim(new WalAheadClaim(ahead.Id, [Path.GetFileName(segment)]));
         var marked = Task.Run(async () =>
         {
@@ -114,7 +102,7 @@ public sealed class WalAheadTests : IDisposable
     public async Task A_push_stops_waiting_when_the_claiming_process_ends_without_a_marker()
     {
         var segment = FakeSegments.Write(_wal, Cluster, 7);
-        using var ahead = FakeAheadProcess("0.5");
+        using var ahead = FakeAheadProcess.Start("0.5");
         _spool.Claim(new WalAheadClaim(ahead.Id, [Path.GetFileName(segment)]));
         var clock = Stopwatch.StartNew();
 
@@ -130,7 +118,7 @@ public sealed class WalAheadTests : IDisposable
     {
         var segment = FakeSegments.Write(_wal, Cluster, 7);
         var other = FakeSegments.Write(_wal, Cluster, 8);
-        using var ahead = FakeAheadProcess();
+        using var ahead = FakeAheadProcess.Start();
         try
         {
             _spool.Claim(new WalAheadClaim(ahead.Id, [Path.GetFileName(other)]));

@@ -55,12 +55,7 @@ public sealed class WalArchiveScriptTests : IDisposable
         return segments;
     }
 
-    private string Segment(ulong number)
-    {
-        var path = FakeSegments.Write(_wal, 7301234567890123456, number);
-        File.WriteAllText(Path.Combine(_wal, "archive_status", Path.GetFileName(path) + ".ready"), "");
-        return path;
-    }
+    private string Segment(ulong number) => FakeSegments.WriteReady(_wal, 7301234567890123456, number);
 
     private async Task<string> ScriptAsync(params string[] options)
     {
@@ -114,12 +109,7 @@ public sealed class WalArchiveScriptTests : IDisposable
         await ArchiveAheadAsync(1);
         var claimed = Segment(9);
         var script = await ScriptAsync();
-        var start = new ProcessStartInfo("bash") { UseShellExecute = false };
-        foreach (var argument in (string[])["-c", "sleep 30; :", "wal", "ahead"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var ahead = Process.Start(start)!;
+        using var ahead = FakeAheadProcess.Start();
         var spool = new WalSpool(Spool, Repo, "postgres");
         spool.Claim(new WalAheadClaim(ahead.Id, [Path.GetFileName(claimed)]));
         var marked = Task.Run(async () =>

@@ -46,12 +46,7 @@ public sealed class WalSpoolCliTests : IDisposable
         return key;
     }
 
-    private string Segment(ulong number, ulong cluster = Cluster)
-    {
-        var path = FakeSegments.Write(_wal, cluster, number);
-        File.WriteAllText(Path.Combine(_wal, "archive_status", Path.GetFileName(path) + ".ready"), "");
-        return path;
-    }
+    private string Segment(ulong number, ulong cluster = Cluster) => FakeSegments.WriteReady(_wal, cluster, number);
 
     private string[] Archived(string repository) =>
         [.. Directory.GetFiles(Path.Combine(repository, "wal")).Select(Path.GetFileName).Where(n => n!.StartsWith($"{Cluster}-", StringComparison.Ordinal)).Order()!];

@@ -72,11 +72,12 @@ internal static class WalBatch
 
     /// <summary>
     /// The background process: under the spool's lock (another running process means there is nothing to do), archives
-    /// the ready siblings of <paramref name="walFile"/> two at a time, in rounds while new ones keep becoming ready,
+    /// the ready siblings of <paramref name="walFile"/> (and <paramref name="walFile"/> itself first when
+    /// <paramref name="includeSelf"/>: the archive script starts it for the segment it pushes) two at a time, in rounds while new ones keep becoming ready,
     /// recording a marker for each only once it is durable. Stops at the first failure with a warning: that segment's own
     /// push later reports the failure as its exit status, so nothing is lost by not archiving it here.
     /// </summary>
-    public static async Task RunAheadAsync(WalArchive archive, WalSpool spool, string walFile, string component, int limit, CancellationToken cancellationToken)
+    public static async Task RunAheadAsync(WalArchive archive, WalSpool spool, string walFile, string component, int limit, bool includeSelf, CancellationToken cancellationToken)
     {
         using var exclusive = spool.TryLockAhead();
         if (exclusive is null)
@@ -89,7 +90,7 @@ internal static class WalBatch
         var archived = new HashSet<string>(StringComparer.Ordinal);
         while (clock.Elapsed < Budget)
         {
-            var ready = spool.ReadySiblings(walFile, limit + archived.Count).Where(s => !archived.Contains(s)).Take(limit).ToList();
+            var ready = spool.ReadySiblings(walFile, limit + archived.Count, includeSelf).Where(s => !archived.Contains(s)).Take(limit).ToList();
             if (ready.Count == 0)
             {
                 return;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Lifeboat.FileSystem;
 using Lifeboat.Retention;
 using Lifeboat.Sources.Postgres.Physical;
 using Lifeboat.Sources.Postgres.Wal;
@@ -79,18 +80,22 @@ public static class WalCommand
         var path = new Argument<string>("path") { Description = "The WAL file whose push started this process" };
         var spool = new Option<string>("--spool") { Required = true };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32 };
-        var command = new Command("ahead", "Archive the segments PostgreSQL marked ready ahead of their pushes (started by wal push)")
+        var includingPath = new Option<bool>("--including-path") { Description = "Archive the path itself too, first (the archive script starts it so)" };
+        var command = new Command("ahead", "Archive the segments PostgreSQL marked ready ahead of their pushes (started by wal push or the archive script)")
         {
-            path, Component, spool, batch,
+            path, Component, spool, batch, includingPath,
         };
         command.Hidden = true;
         command.SetBody(async (context, ct) =>
         {
+            // Started by the archive script with '&', it would ignore the SIGQUIT of PostgreSQL's immediate shutdown.
+            Posix.DefaultInterruptSignals();
             var file = context.Parse.GetValue(path)!;
             var component = context.Parse.GetValue(Component)!;
             var walSpool = WalPushShortcut.Spool(file, context.Parse.GetValue(spool), context.RepositoryLocation, component)!;
             var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
-            await WalBatch.RunAheadAsync(new WalArchive(repository), walSpool, file, component, context.Parse.GetValue(batch), ct);
+            await WalBatch.RunAheadAsync(new WalArchive(repository), walSpool, file, component, context.Parse.GetValue(batch),
+                context.Parse.GetValue(includingPath), ct);
             return ExitCodes.Success;
         });
         return command;

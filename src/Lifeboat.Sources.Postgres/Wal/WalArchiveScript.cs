@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Lifeboat.Sources.Postgres.Wal;
@@ -76,33 +77,76 @@ public static class WalArchiveScript
               set -- $now
               [ $# -eq 5 ] && [ "$stamp" = "$1 $2 $3 ${4%.*}${4#*.} ${5%.*}${5#*.}" ]
             }
-            # The process archiving ahead that claims this file while it runs ('wal ahead' in its command line), or empty.
-            claimant() {
+            # The process archiving ahead that the spool's claim names, if it still runs ('wal ahead' in its command
+            # line): ahead is its pid or empty, and claimed is 1 when it claims this file.
+            read_claim() {
+              ahead= claimed=
               [ -n "$spool" ] && [ -f "$spool/{{ClaimFile}}" ] || return 0
-              n=0 pid= holder=
+              n=0 pid= listed=
               while IFS= read -r line; do
                 n=$((n + 1))
                 case $n in
                   1) [ "$line" = {{Quote(WalAheadClaim.Tag)}} ] || return 0 ;;
                   2) pid=$line ;;
-                  *) [ "$line" = "$name" ] && holder=$pid ;;
+                  *) [ "$line" = "$name" ] && listed=1 ;;
                 esac
               done <"$spool/{{ClaimFile}}"
-              [ -n "$holder" ] && case $(tr '\000' ' ' <"/proc/$holder/cmdline" 2>/dev/null) in *' wal ahead '*) echo "$holder" ;; esac
+              [ -n "$pid" ] && case $(tr '\000' ' ' <"/proc/$pid/cmdline" 2>/dev/null) in *' wal ahead '*) ahead=$pid claimed=$listed ;; esac
               return 0
             }
+            # True while process $1 runs; a child of this shell that ended is a zombie (state Z) until it is reaped.
+            alive() {
+              [ -r "/proc/$1/stat" ] && IFS= read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+              st=${st##*) }
+              [ "${st%% *}" != Z ]
+            }
+
+            """);
+        if (batch > 0)
+        {
+            text.Append("""
+                # Archives this segment and the ones PostgreSQL marked ready after it, two at a time, in the background,
+                # writing a marker for each once it is durable (see 'lifeboat wal push').
+                ahead_start() {
+                  exec
+                """.TrimEnd('\n'));
+            AppendProgram(text, program);
+            text.Append(" wal ahead --including-path --quiet --component ").Append(Quote(component))
+                .Append(" --spool \"$spool\" --batch ").Append(batch.ToString(CultureInfo.InvariantCulture)).Append(" \"$wal\"\n}\n");
+        }
+        text.Append("""
             if proved; then
               rm -f "$spool/$name"
               exit 0
             fi
-            # Claimed but not archived yet: wait for the marker while that process runs (at most {{WaitSeconds}} s),
-            # instead of starting Lifeboat beside it. Each poll starts a sleep process, CPU taken from the archiving
-            # itself, so it polls every {{PollMilliseconds}} ms: the waits end as the background process's markers come.
-            holder=$(claimant)
+            # Claimed but not archived yet: wait for the marker while that process runs, instead of starting Lifeboat
+            # beside it.
+            read_claim
+            holder=
+            if [ -n "$claimed" ]; then
+              holder=$ahead
+
+            """);
+        if (batch > 0)
+        {
+            // One .NET start instead of two: the background process archives this segment too, and it is running
+            // (pushing the next ready segment beside this one) by the time PostgreSQL asks for the next.
+            text.Append("""
+                elif [ -z "$ahead" ] && [ -n "$spool" ]; then
+                  # Nothing archives ahead: start it with this segment first.
+                  ahead_start </dev/null &
+                  holder=$!
+
+                """);
+        }
+        text.Append($$"""
+            fi
+            # Each poll starts a sleep process, CPU taken from the archiving itself, so it polls every {{PollMilliseconds}} ms:
+            # the waits end as the background process's markers come (at most {{WaitSeconds}} s).
             if [ -n "$holder" ]; then
               polls=0
-              while [ ! -f "$spool/$name" ] && kill -0 "$holder" 2>/dev/null && [ $polls -lt {{WaitSeconds * 1000 / PollMilliseconds}} ]; do
-                sleep {{(PollMilliseconds / 1000.0).ToString(System.Globalization.CultureInfo.InvariantCulture)}}
+              while [ ! -f "$spool/$name" ] && alive "$holder" && [ $polls -lt {{WaitSeconds * 1000 / PollMilliseconds}} ]; do
+                sleep {{(PollMilliseconds / 1000.0).ToString(CultureInfo.InvariantCulture)}}
                 polls=$((polls + 1))
               done
               if proved; then
@@ -110,20 +154,26 @@ public static class WalArchiveScript
                 exit 0
               fi
             fi
+            # Everything else: 'wal push' decides, and its exit status and message are PostgreSQL's.
 
             """);
         text.Append("exec");
-        foreach (var word in program)
-        {
-            text.Append(' ').Append(Quote(word));
-        }
+        AppendProgram(text, program);
         text.Append(" wal push --quiet --component ").Append(Quote(component));
         if (spool is not null)
         {
             text.Append(" --spool ").Append(Quote(spool));
         }
-        text.Append(" --batch ").Append(batch.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(" \"$wal\"\n");
+        text.Append(" --batch ").Append(batch.ToString(CultureInfo.InvariantCulture)).Append(" \"$wal\"\n");
         return text.ToString();
+    }
+
+    private static void AppendProgram(StringBuilder text, IReadOnlyList<string> program)
+    {
+        foreach (var word in program)
+        {
+            text.Append(' ').Append(Quote(word));
+        }
     }
 
     // A single-quoted shell word: nothing inside is expanded; a quote is closed, escaped and reopened.

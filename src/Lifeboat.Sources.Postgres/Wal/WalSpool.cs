@@ -94,10 +94,10 @@ public sealed class WalSpool
 
     /// <summary>
     /// Segments (not partial or history files) in <paramref name="walFile"/>'s folder that PostgreSQL has marked ready
-    /// to archive, other than <paramref name="walFile"/> itself and those already holding a marker, oldest first, at
-    /// most <paramref name="limit"/>.
+    /// to archive, other than those already holding a marker, oldest first, at most <paramref name="limit"/>;
+    /// <paramref name="walFile"/> itself only when <paramref name="includeSelf"/>.
     /// </summary>
-    public IReadOnlyList<string> ReadySiblings(string walFile, int limit)
+    public IReadOnlyList<string> ReadySiblings(string walFile, int limit, bool includeSelf = false)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(walFile))!;
         var status = Path.Combine(folder, "archive_status");
@@ -108,7 +108,7 @@ public sealed class WalSpool
         var self = Path.GetFileName(walFile);
         return [.. System.IO.Directory.EnumerateFiles(status, "*.ready")
             .Select(p => Path.GetFileNameWithoutExtension(p))
-            .Where(n => n != self && WalFileName.TryParse(n) is { Kind: WalFileKind.Segment } && !File.Exists(MarkerPath(n)) && File.Exists(Path.Combine(folder, n)))
+            .Where(n => (includeSelf || n != self) && WalFileName.TryParse(n) is { Kind: WalFileKind.Segment } && !File.Exists(MarkerPath(n)) && File.Exists(Path.Combine(folder, n)))
             .Order(StringComparer.Ordinal)
             .Take(limit)
             .Select(n => Path.Combine(folder, n))];

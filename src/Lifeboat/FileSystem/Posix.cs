@@ -33,6 +33,29 @@ public static partial class Posix
     public static uint CurrentUid => getuid();
 
     /// <summary>
+    /// Restores the default action (end the process) of SIGINT and SIGQUIT. A program a non-interactive shell starts in
+    /// the background (<c>cmd &amp;</c>) inherits both ignored, and the runtime leaves them so; a background worker that
+    /// must stop with its process group (PostgreSQL's immediate shutdown sends SIGQUIT to it) calls this first.
+    /// SIGQUIT's default action also dumps core, so this process's core size limit is set to 0: a core of a .NET process
+    /// is hundreds of MiB, and a stop asked for is no crash.
+    /// </summary>
+    public static void DefaultInterruptSignals()
+    {
+        const int SigInt = 2, SigQuit = 3, CoreLimit = 4;
+        if (getrlimit(CoreLimit, out var limit) != 0 || setrlimit(CoreLimit, limit with { Current = 0 }) != 0)
+        {
+            throw new IOException($"the core size limit could not be set to 0: {Marshal.GetLastPInvokeErrorMessage()}", Marshal.GetLastPInvokeError());
+        }
+        foreach (var signalNumber in (int[])[SigInt, SigQuit])
+        {
+            if (signal(signalNumber, 0) == -1)
+            {
+                throw new IOException($"signal {signalNumber} could not be reset to its default action: {Marshal.GetLastPInvokeErrorMessage()}", Marshal.GetLastPInvokeError());
+            }
+        }
+    }
+
+    /// <summary>
     /// Sends SIGINT to process <paramref name="processId"/>: the orderly stop Ctrl-C asks of a child program. A process
     /// that is gone already is not an error; anything else throws <see cref="IOException"/>.
     /// </summary>
@@ -261,6 +284,18 @@ public static partial class Posix
 
     [LibraryImport(LibraryName, SetLastError = true)]
     private static partial int kill(int pid, int signal);
+
+    private readonly record struct ResourceLimit(ulong Current, ulong Maximum);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    private static partial int getrlimit(int resource, out ResourceLimit limit);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    private static partial int setrlimit(int resource, in ResourceLimit limit);
+
+    // SIG_DFL is 0; SIG_ERR (-1) on failure.
+    [LibraryImport(LibraryName, SetLastError = true)]
+    private static partial nint signal(int signalNumber, nint handler);
 
     [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);

@@ -9,7 +9,7 @@ namespace Lifeboat.Tests.Postgres.Wal;
 
 /// <summary>
 /// The archive_command script of <c>wal archive-script</c>, run by /bin/sh the way PostgreSQL runs it (in the data
-/// directory, with <c>pg_wal/NAME</c>). In each script under test the line that would start Lifeboat starts
+/// directory, with <c>pg_wal/NAME</c>). In most scripts under test the lines that would start Lifeboat start
 /// <c>false</c> instead, so a push succeeds only when the shell itself proved the segment archived.
 /// </summary>
 public sealed class WalArchiveScriptTests : IDisposable
@@ -42,9 +42,7 @@ public sealed class WalArchiveScriptTests : IDisposable
     /// <summary>A repository, segments 7..6+count marked ready, the first pushed and the others archived ahead.</summary>
     private async Task<string[]> ArchiveAheadAsync(int count)
     {
-        await File.WriteAllTextAsync(Path.Combine(_folder.Path, "password"), "archive-script-password\n");
-        Assert.Equal(0, (await CliRunner.RunAsync(Environment(null), "-p", Path.Combine(_folder.Path, "password"), "init")).ExitCode);
-        Assert.Equal(0, (await CliRunner.RunAsync(Environment(null), "-p", Path.Combine(_folder.Path, "password"), "key", "add", "--random-key-file", Key)).ExitCode);
+        await InitAsync();
         var segments = Enumerable.Range(7, count).Select(n => Segment((ulong)n)).ToArray();
         // The runner reads the push's output to its end, which the background process holds open until it is done.
         Assert.Equal(0, (await CliRunner.RunAsync(Environment(Key), "wal", "push", segments[0])).ExitCode);
@@ -55,19 +53,31 @@ public sealed class WalArchiveScriptTests : IDisposable
         return segments;
     }
 
+    /// <summary>An empty repository with a password and a random key file.</summary>
+    private async Task InitAsync()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder.Path, "password"), "archive-script-password\n");
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(null), "-p", Path.Combine(_folder.Path, "password"), "init")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(null), "-p", Path.Combine(_folder.Path, "password"), "key", "add", "--random-key-file", Key)).ExitCode);
+    }
+
     private string Segment(ulong number) => FakeSegments.WriteReady(_wal, 7301234567890123456, number);
 
-    private async Task<string> ScriptAsync(params string[] options)
+    // The script, with every line that starts Lifeboat (wal push, and the background process unless keepAhead) made to
+    // start 'false'.
+    private async Task<string> ScriptAsync(string[] options, bool keepAhead = false)
     {
         var written = await CliRunner.RunAsync(Environment(Key), ["wal", "archive-script", .. options]);
         Assert.True(written.ExitCode == 0, written.Stderr);
         Assert.Contains($"export LIFEBOAT_KEY_FILE='{Key}'", written.Stdout);
         var script = Path.Combine(_folder.Path, "archive.sh");
-        var failing = Regex.Replace(written.Stdout, "^exec .*$", "exec false", RegexOptions.Multiline);
-        Assert.NotEqual(written.Stdout, failing);
+        var failing = Regex.Replace(written.Stdout, keepAhead ? "^()exec .*$" : "^( *)exec .*$", "$1exec false", RegexOptions.Multiline);
+        Assert.Equal(keepAhead ? 1 : 2, Regex.Matches(failing, "exec false").Count);
         await File.WriteAllTextAsync(script, failing);
         return script;
     }
+
+    private Task<string> ScriptAsync(params string[] options) => ScriptAsync(options, keepAhead: false);
 
     // As PostgreSQL runs it: sh -c, in the data directory, with the path relative to it.
     private static async Task<int> RunAsync(string script, string segment)
@@ -76,6 +86,13 @@ public sealed class WalArchiveScriptTests : IDisposable
         start.ArgumentList.Add(script);
         start.ArgumentList.Add("pg_wal/" + Path.GetFileName(segment));
         using var process = Process.Start(start)!;
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    private static async Task<int> RunToolAsync(string program, params string[] arguments)
+    {
+        using var process = Process.Start(program, (IEnumerable<string>)arguments);
         await process.WaitForExitAsync();
         return process.ExitCode;
     }
@@ -130,12 +147,77 @@ public sealed class WalArchiveScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task A_segment_nobody_archived_yet_starts_the_background_process_which_archives_it_and_the_ready_ones_after_it()
+    {
+        await InitAsync();
+        var segments = Enumerable.Range(7, 4).Select(n => Segment((ulong)n)).ToArray();
+        // Only the background process can archive: the script's own 'wal push' is 'false'.
+        var script = await ScriptAsync([], keepAhead: true);
+
+        Assert.Equal(0, await RunAsync(script, segments[0]));
+        await PostgresServer.WaitForArchivingAheadAsync(_data);
+        foreach (var segment in segments[1..])
+        {
+            Assert.Equal(0, await RunAsync(script, segment));
+        }
+
+        Assert.DoesNotContain(Directory.EnumerateFiles(Spool).Select(Path.GetFileName), n => !n!.StartsWith('.'));
+        foreach (var segment in segments)
+        {
+            var copy = Path.Combine(_folder.Path, "fetched");
+            var fetch = await CliRunner.RunAsync(Environment(Key), "wal", "fetch", "--system-id", "7301234567890123456", Path.GetFileName(segment), copy);
+            Assert.True(fetch.ExitCode == 0, fetch.Stderr);
+            Assert.Equal(await File.ReadAllBytesAsync(segment), await File.ReadAllBytesAsync(copy));
+        }
+    }
+
+    [Fact]
+    public async Task The_background_process_the_script_starts_ends_on_sigquit_as_postgresql_immediate_shutdown_asks()
+    {
+        await InitAsync();
+        // A FIFO named like a segment: the background process blocks opening it until the test has looked.
+        var fifo = Path.Combine(_wal, WalFileName.SegmentName(1, 7, FakeSegments.Size));
+        Assert.Equal(0, await RunToolAsync("mkfifo", fifo));
+        await File.WriteAllTextAsync(Path.Combine(_wal, "archive_status", Path.GetFileName(fifo) + ".ready"), "");
+        var script = await ScriptAsync([], keepAhead: true);
+        var pushing = RunAsync(script, fifo);
+        var spool = new WalSpool(Spool, Repo, "postgres");
+        var clock = Stopwatch.StartNew();
+        WalAheadClaim? claim;
+        while (!((claim = spool.ReadClaim()) is { } c && c.IsRunning()) && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(20);
+        }
+        Assert.NotNull(claim);
+        var pid = claim.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            var status = await File.ReadAllLinesAsync($"/proc/{pid}/status");
+            var ignored = Convert.ToUInt64(status.Single(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))[7..].Trim(), 16);
+
+            Assert.Equal(0UL, ignored & 0b110); // SIGINT (2) and SIGQUIT (3) not ignored, though sh started it with '&'
+            Assert.Equal(0, await RunToolAsync("kill", "-QUIT", pid));
+            // It ended without a marker, so the script went on to 'wal push', here 'false'.
+            Assert.Equal(1, await pushing.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.False(claim.IsRunning());
+        }
+        finally
+        {
+            // Blocked on the FIFO for ever otherwise.
+            if (claim.IsRunning())
+            {
+                await RunToolAsync("kill", "-KILL", pid);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Values_with_quotes_spaces_and_dollars_reach_lifeboat_unchanged()
     {
         const string repository = "/srv/it's a \"repo\" $HOME `x`";
         var output = Path.Combine(_folder.Path, "seen");
-        // Stands in for Lifeboat: writes what it was given, one value per line.
-        string[] program = ["/bin/sh", "-c", "printf '%s\\n' \"$LIFEBOAT_REPOSITORY\" \"$LIFEBOAT_KEY_FILE\" \"$@\" > \"$SEEN\"", "lifeboat"];
+        // Stands in for Lifeboat: appends what it was given, one value per line.
+        string[] program = ["/bin/sh", "-c", "printf '%s\\n' \"$LIFEBOAT_REPOSITORY\" \"$LIFEBOAT_KEY_FILE\" \"$@\" >> \"$SEEN\"", "lifeboat"];
         var script = Path.Combine(_folder.Path, "archive.sh");
         await File.WriteAllTextAsync(script, WalArchiveScript.Render(program, [("LIFEBOAT_REPOSITORY", repository), ("LIFEBOAT_KEY_FILE", "/etc/k'ey"), ("SEEN", output)],
             repository, "it's", spool: null, batch: 4));
@@ -143,8 +225,11 @@ public sealed class WalArchiveScriptTests : IDisposable
 
         Assert.Equal(0, await RunAsync(script, segment));
 
-        Assert.Equal([repository, "/etc/k'ey", "wal", "push", "--quiet", "--component", "it's", "--batch", "4", "pg_wal/" + Path.GetFileName(segment)],
-            await File.ReadAllLinesAsync(output));
+        // First the background process (which ends without a marker), then the push that decides.
+        string[] ahead = [repository, "/etc/k'ey", "wal", "ahead", "--including-path", "--quiet", "--component", "it's", "--spool", "lifeboat-spool", "--batch", "4", "pg_wal/" + Path.GetFileName(segment)];
+        string[] push = [repository, "/etc/k'ey", "wal", "push", "--quiet", "--component", "it's", "--batch", "4", "pg_wal/" + Path.GetFileName(segment)];
+        var seen = await File.ReadAllLinesAsync(output);
+        Assert.Equal((string[])[.. ahead, .. push], seen);
     }
 
     [Fact]

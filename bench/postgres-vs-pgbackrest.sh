@@ -195,6 +195,8 @@ stage() {
   rm -rf "$WORK/push-$1"; mkdir -p "$WORK/push-$1/pg_wal/archive_status"
   for seg in "${ARCHIVED[@]}"; do cp "$WORK/segs/$seg" "$WORK/push-$1/pg_wal/"; : >"$WORK/push-$1/pg_wal/archive_status/$seg.ready"; done
   chown -R postgres "$WORK/push-$1"; chmod 700 "$WORK/push-$1"
+  # PostgreSQL creates NAME.ready once the segment is complete; the chown above changed every segment's ctime after that.
+  touch -c "$WORK/push-$1"/pg_wal/archive_status/*.ready
 }
 archiver() {
   local dir=$1; shift

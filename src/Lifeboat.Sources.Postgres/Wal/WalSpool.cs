@@ -48,7 +48,8 @@ public sealed class WalSpool
     /// <summary>
     /// True when a marker proves <paramref name="walFile"/>'s current content was already archived into this spool's
     /// repository for its component; the marker is consumed then. The proof is the file's unchanged stamp (same inode,
-    /// size, mtime and ctime as when it was read for archiving), else its SHA-256 equal to the recorded one. A marker
+    /// size, mtime and ctime as when it was read for archiving), else its SHA-256 equal to the recorded one (recorded
+    /// only for a file its stamp could not vouch for). A marker
     /// that does not match (other content, other repository or component, unreadable) proves nothing: false, and the
     /// caller pushes normally. Synchronous: it is the whole of most pushes, and runs before anything else is loaded.
     /// </summary>
@@ -69,7 +70,7 @@ public sealed class WalSpool
             return false;
         }
         var same = recorded.Stamp is { } stamp && Unchanged(walFile, stamp);
-        if (!same)
+        if (!same && recorded.Sha256 is not null)
         {
             using var stream = new FileStream(walFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
             same = Convert.ToHexStringLower(SHA256.HashData(stream)) == recorded.Sha256;
@@ -115,13 +116,17 @@ public sealed class WalSpool
     }
 
     /// <summary>
-    /// Records that <paramref name="walFile"/> with content hash <paramref name="sha256"/> is durable in the repository,
-    /// and the stamp the file had while that content was read (null when it could not vouch for it, see
-    /// <see cref="WalFileStamp.ReadAll"/>). Call only after the push returned; the marker is itself durable (temporary
-    /// name, flushed, renamed, folder flushed).
+    /// Records that <paramref name="walFile"/> is durable in the repository with the content it held while its stamp was
+    /// <paramref name="stamp"/>, or, when no stamp could vouch for it (null, see <see cref="WalFileStamp.ReadAll"/>), with
+    /// the content whose SHA-256 is <paramref name="sha256"/> (one of the two is required). Call only after the push
+    /// returned; the marker is itself durable (temporary name, flushed, renamed, folder flushed).
     /// </summary>
-    public async Task RecordAsync(string walFile, string sha256, WalFileStamp? stamp, CancellationToken cancellationToken)
+    public async Task RecordAsync(string walFile, string? sha256, WalFileStamp? stamp, CancellationToken cancellationToken)
     {
+        if (sha256 is null && stamp is null)
+        {
+            throw new ArgumentException("a marker needs the file's stamp or its content's SHA-256", nameof(sha256));
+        }
         EnsureDirectory();
         var name = Path.GetFileName(walFile);
         var marker = new WalSpoolMarker { File = name, Sha256 = sha256, Repository = _repository, Component = _component, Stamp = stamp };

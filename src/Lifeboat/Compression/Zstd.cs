@@ -19,6 +19,11 @@ internal static partial class Zstd
     // Values below 100 are pinned by zstd_errors.h since v1.3.1.
     private const int DestinationTooSmallErrorCode = 70;
 
+    // ZSTD_cParameter and ZSTD_ResetDirective values, stable since v1.4.0.
+    private const int CompressionLevelParameter = 100;
+    private const int ChecksumFlagParameter = 201;
+    private const int ResetSessionAndParameters = 3;
+
     // Contexts are pooled, not per thread: a level-3 context for megabyte inputs holds a few MiB, and tree and chunk
     // work runs on whichever thread-pool thread is free, so per-thread contexts would multiply that by the pool size.
     private static readonly System.Collections.Concurrent.ConcurrentBag<ZstdCompressionContext> CompressionContexts = [];
@@ -73,9 +78,17 @@ internal static partial class Zstd
     /// Compresses like <see cref="Compress"/>, but returns -1 instead of throwing when the frame does not fit in
     /// <paramref name="destination"/>: callers that store incompressible data raw need no bound-sized buffer.
     /// </summary>
-    public static int TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
+    public static int TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level) =>
+        TryCompress(source, destination, level, contentChecksum: false);
+
+    /// <summary>
+    /// <see cref="TryCompress(ReadOnlySpan{byte}, Span{byte}, int)"/>, with the frame's content checksum when
+    /// <paramref name="contentChecksum"/>: the low 32 bits of the content's XXH64 after the last block, which every
+    /// decompression then verifies (see <see cref="HasContentChecksum"/>).
+    /// </summary>
+    public static int TryCompress(ReadOnlySpan<byte> source, Span<byte> destination, int level, bool contentChecksum)
     {
-        var written = CompressCore(source, destination, level);
+        var written = CompressCore(source, destination, level, contentChecksum);
         if (ZSTD_isError(written) == 0)
         {
             return (int)written;
@@ -87,7 +100,12 @@ internal static partial class Zstd
         throw new InvalidOperationException($"zstd could not compress {source.Length} bytes at level {level}: {ErrorName(written)}.");
     }
 
-    private static unsafe nuint CompressCore(ReadOnlySpan<byte> source, Span<byte> destination, int level)
+    /// <summary>Whether <paramref name="frame"/> starts a zstd frame whose header announces a content checksum.</summary>
+    public static bool HasContentChecksum(ReadOnlySpan<byte> frame) =>
+        // Magic number 0xFD2FB528 (little-endian), then the frame header descriptor, whose bit 2 is the checksum flag.
+        frame.Length >= 5 && frame[0] == 0x28 && frame[1] == 0xB5 && frame[2] == 0x2F && frame[3] == 0xFD && (frame[4] & 0x04) != 0;
+
+    private static unsafe nuint CompressCore(ReadOnlySpan<byte> source, Span<byte> destination, int level, bool contentChecksum = false)
     {
         var context = CompressionContexts.TryTake(out var pooled) ? pooled : ZstdCompressionContext.Create();
         try
@@ -95,8 +113,28 @@ internal static partial class Zstd
             fixed (byte* sourcePointer = source)
             fixed (byte* destinationPointer = destination)
             {
-                return ZSTD_compressCCtx(
-                    context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length, level);
+                if (!contentChecksum)
+                {
+                    // Takes the level alone, whatever parameters the context holds.
+                    return ZSTD_compressCCtx(
+                        context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length, level);
+                }
+                // Parameters stay on a context until it is reset, and contexts are pooled: reset them afterwards.
+                try
+                {
+                    foreach (var (parameter, value) in (ReadOnlySpan<(int, int)>)[(CompressionLevelParameter, level), (ChecksumFlagParameter, 1)])
+                    {
+                        if (ZSTD_CCtx_setParameter(context, parameter, value) is var error && ZSTD_isError(error) != 0)
+                        {
+                            throw new InvalidOperationException($"zstd refused parameter {parameter} = {value}: {ErrorName(error)}.");
+                        }
+                    }
+                    return ZSTD_compress2(context, destinationPointer, (nuint)destination.Length, sourcePointer, (nuint)source.Length);
+                }
+                finally
+                {
+                    ZSTD_CCtx_reset(context, ResetSessionAndParameters);
+                }
             }
         }
         finally
@@ -177,6 +215,16 @@ internal static partial class Zstd
     [LibraryImport(LibraryName)]
     private static unsafe partial nuint ZSTD_compressCCtx(
         ZstdCompressionContext context, byte* destination, nuint destinationCapacity, byte* source, nuint sourceSize, int level);
+
+    [LibraryImport(LibraryName)]
+    private static partial nuint ZSTD_CCtx_setParameter(ZstdCompressionContext context, int parameter, int value);
+
+    [LibraryImport(LibraryName)]
+    private static partial nuint ZSTD_CCtx_reset(ZstdCompressionContext context, int directive);
+
+    [LibraryImport(LibraryName)]
+    private static unsafe partial nuint ZSTD_compress2(
+        ZstdCompressionContext context, byte* destination, nuint destinationCapacity, byte* source, nuint sourceSize);
 
     [LibraryImport(LibraryName)]
     private static unsafe partial nuint ZSTD_decompressDCtx(

@@ -34,6 +34,22 @@ public sealed class WalArchiveTests : IDisposable
     }
 
     [Fact]
+    public async Task A_push_returns_the_content_hash_only_for_a_file_whose_stamp_cannot_vouch_for_it()
+    {
+        var archive = await ArchiveAsync();
+        var fresh = FakeSegments.Write(_folder.Path, Cluster, 3);
+        var declared = FakeSegments.Write(_folder.Path, Cluster, 4);
+
+        // Written a moment ago and not declared complete: no stamp, so the marker needs the hash.
+        var (_, hash, noStamp) = await archive.PushFileAsync(fresh, "postgres", CancellationToken.None);
+        // Declared complete after its last change (as PostgreSQL's .ready file does): the stamp suffices.
+        var (_, noHash, stamp) = await archive.PushFileAsync(declared, "postgres", WalFileStamp.Of(declared).CtimeNanos, CancellationToken.None);
+
+        Assert.Equal((Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(fresh))), (WalFileStamp?)null), (hash, noStamp));
+        Assert.Equal(((string?)null, WalFileStamp.Of(declared)), (noHash, stamp));
+    }
+
+    [Fact]
     public async Task A_backup_file_offered_before_any_segment_is_tied_to_the_cluster_of_the_segments_beside_it()
     {
         var archive = await ArchiveAsync();

@@ -175,4 +175,29 @@ public sealed class WalSpoolStampTests : IDisposable
         Assert.Null(WalSpoolMarker.Parse(marker.Format().Replace("1 2 3 4 5", "1 2 x 4 5", StringComparison.Ordinal)));
         Assert.Null(WalSpoolMarker.Parse(marker.Format().Replace("1 2 3 4 5", "", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task A_marker_a_stamp_vouches_for_records_no_hash_so_a_changed_file_goes_to_the_repository()
+    {
+        var segment = FakeSegments.Write(_wal, Cluster, 7);
+        LetSettle();
+        var (buffer, _, stamp) = WalFileStamp.ReadAll(segment, ArrayPool<byte>.Shared);
+        ArrayPool<byte>.Shared.Return(buffer);
+        await _spool.RecordAsync(segment, null, stamp, CancellationToken.None);
+        var marker = WalSpoolMarker.Parse(await File.ReadAllTextAsync(Path.Combine(_folder.Path, "spool", Path.GetFileName(segment))));
+        Assert.Equal((null, stamp), (marker!.Sha256, marker.Stamp));
+        File.Move(segment, segment + ".moved");
+        File.Move(segment + ".moved", segment);
+
+        Assert.False(_spool.TryConsume(segment));
+    }
+
+    [Fact]
+    public async Task A_marker_with_neither_a_stamp_nor_a_hash_is_neither_written_nor_read()
+    {
+        var segment = FakeSegments.Write(_wal, Cluster, 7);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => _spool.RecordAsync(segment, null, null, CancellationToken.None));
+        Assert.Null(WalSpoolMarker.Parse($"{WalSpoolMarker.Tag}\n{Path.GetFileName(segment)}\n-\npostgres\n/repository\n-\n"));
+    }
 }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Lifeboat.Plan;
+using Lifeboat.Repository;
 using Lifeboat.Sources.Postgres.Wal;
 
 namespace Lifeboat.Cli.Commands;
@@ -18,44 +20,79 @@ internal static class WalArchiveScriptCommand
     {
         var spool = new Option<string?>("--spool") { Description = "Spool folder for the markers (default: $LIFEBOAT_WAL_SPOOL, else lifeboat-spool next to pg_wal)" };
         var batch = new Option<int>("--batch") { Description = "How many ready segments wal push archives ahead (0: none)", DefaultValueFactory = _ => 32 };
+        var plan = new Option<string?>("--plan")
+        {
+            Description = "Archive for this plan's physical postgres component (--component): its repository, and its password file unless $LIFEBOAT_KEY_FILE is set",
+        };
         var command = new Command("archive-script", "Print the script for archive_command: sets the repository and its key file, and finishes pushes that a spool marker proves without starting Lifeboat")
         {
-            component, spool, batch,
+            component, spool, batch, plan,
         };
         command.SetBody(async (context, ct) =>
         {
-            var secret = Secret(context);
-            // Opened with the secret the script will use: the path and the secret are right.
-            await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
-            var identity = WalPushShortcut.RepositoryIdentity(context.RepositoryLocation);
+            var name = context.Parse.GetValue(component)!;
+            var (location, secret) = context.Parse.GetValue(plan) is { } planFile
+                ? await OpenPlanRepositoryAsync(context, planFile, name, ct)
+                : await OpenRepositoryAsync(context, ct);
+            var identity = WalPushShortcut.RepositoryIdentity(location);
             List<(string, string)> environment = [("LIFEBOAT_REPOSITORY", identity), secret];
-            foreach (var name in S3Settings)
+            foreach (var variable in S3Settings)
             {
-                if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
+                if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
                 {
-                    environment.Add((name, value));
+                    environment.Add((variable, value));
                 }
             }
-            var folder = context.Parse.GetValue(spool) ?? (Environment.GetEnvironmentVariable("LIFEBOAT_WAL_SPOOL") is { Length: > 0 } variable ? variable : null);
-            Console.Out.Write(WalArchiveScript.Render(ThisProgram.Command(), environment, identity, context.Parse.GetValue(component)!,
+            var folder = context.Parse.GetValue(spool) ?? (Environment.GetEnvironmentVariable("LIFEBOAT_WAL_SPOOL") is { Length: > 0 } configured ? configured : null);
+            Console.Out.Write(WalArchiveScript.Render(ThisProgram.Command(), environment, identity, name,
                 folder is null ? null : Path.GetFullPath(folder), context.Parse.GetValue(batch)));
             return ExitCodes.Success;
         });
         return command;
     }
 
-    // The key file, else the password file, as an absolute path: PostgreSQL runs the script in its data directory.
-    private static (string, string) Secret(CommandContext context)
+    // The command line's repository, opened with the secret the script will use: the path and the secret are right.
+    private static async Task<(string Location, (string, string) Secret)> OpenRepositoryAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        if (Environment.GetEnvironmentVariable("LIFEBOAT_KEY_FILE") is { Length: > 0 } keyFile)
-        {
-            return ("LIFEBOAT_KEY_FILE", Path.GetFullPath(keyFile));
-        }
-        if ((context.Parse.GetValue(GlobalOptions.PasswordFile) ?? Environment.GetEnvironmentVariable("LIFEBOAT_PASSWORD_FILE")) is { Length: > 0 } passwordFile)
-        {
-            return ("LIFEBOAT_PASSWORD_FILE", Path.GetFullPath(passwordFile));
-        }
-        throw new UsageException("the script reads the repository's secret from a file, never from itself: set LIFEBOAT_KEY_FILE "
-            + "(make one with 'lifeboat key add --random-key-file FILE'; it also skips the password's key stretching on every push) or give --password-file");
+        var secret = KeyFile() ?? PasswordFile(context.Parse.GetValue(GlobalOptions.PasswordFile) ?? Environment.GetEnvironmentVariable("LIFEBOAT_PASSWORD_FILE"))
+            ?? throw new UsageException("the script reads the repository's secret from a file, never from itself: set LIFEBOAT_KEY_FILE "
+                + "(make one with 'lifeboat key add --random-key-file FILE'; it also skips the password's key stretching on every push) or give --password-file");
+        await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, cancellationToken);
+        return (context.RepositoryLocation, secret);
     }
+
+    // The repository of the plan's component, opened with the secret the script will use; the component must be a
+    // physical postgres one, whose base backups this WAL completes.
+    private static async Task<(string Location, (string, string) Secret)> OpenPlanRepositoryAsync(CommandContext context, string planFile, string name, CancellationToken cancellationToken)
+    {
+        if (context.Parse.GetValue(GlobalOptions.Repo) is not null)
+        {
+            throw new UsageException("--plan names the repository already; leave out --repo");
+        }
+        var loaded = PlanLoader.Load(planFile, PlanKinds.Create());
+        var component = loaded.Components.FirstOrDefault(c => c.Name == name)
+            ?? throw new UsageException($"the plan has no component '{name}' (--component); it has: {string.Join(", ", loaded.Components.Select(c => c.Name))}");
+        if (component.Kind != "postgres" || !component.Settings.Values.TryGetValue("mode", out var mode) || mode.Text != "physical")
+        {
+            throw new UsageException($"component '{name}' is not a physical postgres component (kind: postgres, mode: physical), so it has no WAL to archive");
+        }
+        var repository = loaded.Repositories[component.Repository];
+        var secret = KeyFile() ?? PasswordFile(repository.PasswordFile)
+            ?? throw new UsageException($"repository '{repository.Name}' takes its password from ${repository.PasswordEnv}, and the script reads the secret from a file, "
+                + "never from itself: set LIFEBOAT_KEY_FILE (make one with 'lifeboat key add --random-key-file FILE') or give the repository a password-file:");
+        var store = repository.OpenStore();
+        if (!await Repository.Repository.ExistsAsync(store, cancellationToken))
+        {
+            throw new RepositoryNotFoundException($"{store.Location} (repository '{repository.Name}') is not a Lifeboat repository (no config); create it with 'lifeboat plan init'");
+        }
+        await Repository.Repository.OpenAsync(store, secret.Item1 == "LIFEBOAT_KEY_FILE" ? PasswordSource.Read(context.Parse, confirm: false) : repository.ReadPassword(), cancellationToken);
+        return (repository.Location, secret);
+    }
+
+    // As absolute paths: PostgreSQL runs the script in its data directory.
+    private static (string, string)? KeyFile() =>
+        Environment.GetEnvironmentVariable("LIFEBOAT_KEY_FILE") is { Length: > 0 } keyFile ? ("LIFEBOAT_KEY_FILE", Path.GetFullPath(keyFile)) : null;
+
+    private static (string, string)? PasswordFile(string? file) =>
+        file is { Length: > 0 } ? ("LIFEBOAT_PASSWORD_FILE", Path.GetFullPath(file)) : null;
 }

@@ -212,6 +212,67 @@ public sealed class WalArchiveScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task With_a_plan_the_script_archives_for_its_physical_postgres_component_into_that_components_repository()
+    {
+        await InitAsync();
+        var plan = Path.Combine(_folder.Path, "lifeboat.yaml");
+        await File.WriteAllTextAsync(plan, $"""
+            version: 1
+            repositories:
+              main:
+                location: {Repo}
+                password-file: {Path.Combine(_folder.Path, "password")}
+              other:
+                location: {Path.Combine(_folder.Path, "other")}
+                password-env: OTHER_PASSWORD
+            components:
+              db:
+                kind: postgres
+                mode: physical
+                url: postgresql://postgres@127.0.0.1:5432/postgres
+                repository: main
+              dump:
+                kind: postgres
+                url: postgresql://postgres@127.0.0.1:5432/postgres
+                repository: main
+              elsewhere:
+                kind: postgres
+                mode: physical
+                url: postgresql://postgres@127.0.0.1:5432/postgres
+                repository: other
+            """);
+        // Nothing from the environment: the plan says where and with what.
+        var bare = new Dictionary<string, string?> { ["LIFEBOAT_REPOSITORY"] = null, ["LIFEBOAT_KEY_FILE"] = null, ["LIFEBOAT_PASSWORD_FILE"] = null, ["LIFEBOAT_WAL_SPOOL"] = null };
+
+        var written = await CliRunner.RunAsync(bare, "wal", "archive-script", "--plan", plan, "--component", "db");
+
+        Assert.True(written.ExitCode == 0, written.Stderr);
+        Assert.Contains($"export LIFEBOAT_REPOSITORY='{Repo}'", written.Stdout);
+        Assert.Contains($"export LIFEBOAT_PASSWORD_FILE='{Path.Combine(_folder.Path, "password")}'", written.Stdout);
+        var script = Path.Combine(_folder.Path, "archive.sh");
+        await File.WriteAllTextAsync(script, Regex.Replace(written.Stdout, "^exec .*$", "exec false", RegexOptions.Multiline));
+        var segment = Segment(7);
+        Assert.Equal(0, await RunAsync(script, segment));
+        await PostgresServer.WaitForArchivingAheadAsync(_data);
+        var copy = Path.Combine(_folder.Path, "fetched");
+        var fetch = await CliRunner.RunAsync(Environment(Key), "wal", "fetch", "--component", "db", Path.GetFileName(segment), copy);
+        Assert.True(fetch.ExitCode == 0, fetch.Stderr);
+        Assert.Equal(await File.ReadAllBytesAsync(segment), await File.ReadAllBytesAsync(copy));
+
+        // Bad input: no script, exit 2, and a message that says what to change.
+        foreach (var (arguments, message) in (IEnumerable<(string[], string)>)[
+            (["--component", "dump"], "not a physical postgres component"),
+            (["--component", "nothing"], "it has: db, dump, elsewhere"),
+            (["--component", "elsewhere"], "$OTHER_PASSWORD"),
+            (["--component", "db", "--repo", Repo], "leave out --repo")])
+        {
+            var refused = await CliRunner.RunAsync(bare, ["wal", "archive-script", "--plan", plan, .. arguments]);
+            Assert.Equal((Lifeboat.Cli.ExitCodes.Usage, ""), (refused.ExitCode, refused.Stdout));
+            Assert.Contains(message, refused.Stderr);
+        }
+    }
+
+    [Fact]
     public async Task Values_with_quotes_spaces_and_dollars_reach_lifeboat_unchanged()
     {
         const string repository = "/srv/it's a \"repo\" $HOME `x`";

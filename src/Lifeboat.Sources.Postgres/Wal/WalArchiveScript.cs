@@ -132,8 +132,9 @@ public static class WalArchiveScript
             // One .NET start instead of two: the background process archives this segment too, and it is running
             // (pushing the next ready segment beside this one) by the time PostgreSQL asks for the next.
             text.Append("""
-                elif [ -z "$ahead" ] && [ -n "$spool" ]; then
-                  # Nothing archives ahead: start it with this segment first.
+                elif [ -z "$ahead" ] && [ -n "$spool" ] && [ ${#name} -eq 24 ] && case $name in *[!0-9A-F]*) false ;; esac; then
+                  # Nothing archives ahead, and this is a segment (it archives no history, backup or partial file):
+                  # start it with this segment first.
                   ahead_start </dev/null &
                   holder=$!
 

@@ -172,6 +172,25 @@ public sealed class WalArchiveScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task A_history_or_backup_file_starts_no_background_process_and_goes_straight_to_lifeboat()
+    {
+        await InitAsync();
+        Segment(7);
+        var script = await ScriptAsync([], keepAhead: true);
+        foreach (var name in (string[])["00000002.history", "000000010000000000000007.00000028.backup", "000000010000000000000007.partial"])
+        {
+            var file = Path.Combine(_wal, name);
+            await File.WriteAllTextAsync(file, "not a segment\n");
+            await File.WriteAllTextAsync(Path.Combine(_wal, "archive_status", name + ".ready"), "");
+
+            // Only 'wal push' (here 'false') archives such a file; a background process would archive segment 7 and
+            // could keep this push waiting while it works through the segments that keep arriving.
+            Assert.Equal(1, await RunAsync(script, file));
+            Assert.False(File.Exists(Path.Combine(Spool, ".ahead")));
+        }
+    }
+
+    [Fact]
     public async Task The_background_process_the_script_starts_ends_on_sigquit_as_postgresql_immediate_shutdown_asks()
     {
         await InitAsync();

@@ -21,10 +21,11 @@
 #            PostgreSQL's archiver does: each segment lies in a pg_wal folder with archive_status/<name>.ready, the
 #            archive_command runs once per segment in order and its .ready becomes .done on exit 0
 #            (pgBackRest archive-push, synchronous, and again with archive-async=y, where its process-max=2 applies;
-#            Lifeboat through the archive_command script 'wal archive-script' writes, with a random key file: wal push
-#            archives up to 32 ready segments ahead in a background process, and the script proves each of those by its
-#            marker without starting Lifeboat; "no script" runs wal push directly for every segment, "no batch" is
-#            wal push --batch 0, one process doing each whole push)
+#            Lifeboat through the archive_command script 'wal archive-script' writes, with a random key file: the
+#            script starts one background process that archives its segment and up to 32 ready ones after it, two at
+#            a time, and proves each later push by its marker without starting Lifeboat; "no script" runs wal push
+#            directly for every segment (which starts the background process itself), "no batch" is wal push
+#            --batch 0, one process doing each whole push)
 #
 #   ONLY=push runs only the cluster (SCALE defaults to 30 then) and the push phase.
 # While the backups run, archive_command feeds both archives (pgBackRest first, then Lifeboat); each timed backup

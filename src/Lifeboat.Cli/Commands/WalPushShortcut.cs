@@ -13,7 +13,7 @@ namespace Lifeboat.Cli.Commands;
 /// <c>--password-file</c>/<c>-p</c>, <c>--quiet</c>/<c>-q</c>, <c>--component</c>, <c>--spool</c>, <c>--batch</c>, each at
 /// most once, as separate tokens. Anything else (another option, <c>--opt=value</c>, a response file, <c>--json</c>),
 /// no repository location, or a marker that proves nothing leaves the push to the full command line, which then
-/// behaves exactly as it does without this class (a marker whose proof failed is consumed, as the full push would).
+/// behaves exactly as it does without this class (a marker whose proof failed is left for it to find and consume).
 /// </remarks>
 internal static class WalPushShortcut
 {
@@ -39,7 +39,9 @@ internal static class WalPushShortcut
             {
                 spool.WaitForAhead(push.File, WalBatch.MarkerWait);
             }
-            if (!spool.TryConsume(push.File))
+            // A stale marker is left for the full command line, which checks it again at once: consumed here, it would
+            // send that command waiting for a marker the background process wrote already.
+            if (!spool.TryConsume(push.File, keepStale: true))
             {
                 return false;
             }

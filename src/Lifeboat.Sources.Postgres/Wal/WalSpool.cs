@@ -52,8 +52,10 @@ public sealed class WalSpool
     /// only for a file its stamp could not vouch for). A marker
     /// that does not match (other content, other repository or component, unreadable) proves nothing: false, and the
     /// caller pushes normally. Synchronous: it is the whole of most pushes, and runs before anything else is loaded.
+    /// A marker that proves nothing is deleted, unless <paramref name="keepStale"/>: a caller that hands the push on to
+    /// one that checks again keeps it, so that one does not wait for a background process that already wrote it.
     /// </summary>
-    public bool TryConsume(string walFile)
+    public bool TryConsume(string walFile, bool keepStale = false)
     {
         var marker = MarkerPath(Path.GetFileName(walFile));
         WalSpoolMarker? recorded;
@@ -75,8 +77,11 @@ public sealed class WalSpool
             using var stream = new FileStream(walFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
             same = Convert.ToHexStringLower(SHA256.HashData(stream)) == recorded.Sha256;
         }
-        // Consumed either way: a mismatch means the marker is stale, and the normal push that follows decides.
-        File.Delete(marker);
+        // A mismatch means the marker is stale, and the normal push that follows decides.
+        if (same || !keepStale)
+        {
+            File.Delete(marker);
+        }
         return same;
     }
 

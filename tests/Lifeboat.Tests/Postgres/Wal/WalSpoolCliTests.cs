@@ -126,6 +126,35 @@ public sealed class WalSpoolCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stale_marker_of_a_segment_the_running_background_process_claimed_sends_the_push_to_the_repository_without_waiting()
+    {
+        var key = await InitAsync(Repo);
+        var segment = Segment(7);
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(Repo, key), "wal", "push", "--batch", "0", segment)).ExitCode);
+        // Archived ahead by a process that still runs, then the file changed (here: its mode), so the stamp proves nothing.
+        var spool = new Lifeboat.Sources.Postgres.Wal.WalSpool(_spool, Repo, "postgres");
+        await spool.RecordAsync(segment, null, Lifeboat.Sources.Postgres.Wal.WalFileStamp.Of(segment), CancellationToken.None);
+        File.SetUnixFileMode(segment, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using var ahead = FakeAheadProcess.Start();
+        spool.Claim(new Lifeboat.Sources.Postgres.Wal.WalAheadClaim(ahead.Id, [Path.GetFileName(segment)]));
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var pushed = await CliRunner.RunAsync(Environment(Repo, key), "wal", "push", segment);
+
+            Assert.True(pushed.ExitCode == 0, pushed.Stderr);
+            Assert.Contains("already archived with the same content", pushed.Stdout);
+            // The claimant lives 30 s: a push that waited for it would take that long.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the push took {clock.Elapsed}");
+            Assert.False(File.Exists(Path.Combine(_spool, Path.GetFileName(segment))));
+        }
+        finally
+        {
+            ahead.Kill();
+        }
+    }
+
+    [Fact]
     public async Task A_marker_written_for_another_repository_is_ignored_and_the_segment_goes_to_this_one()
     {
         var key = await InitAsync(Repo);

@@ -192,20 +192,9 @@ for seg in "${ARCHIVED[@]}"; do
   as_pg "${LB_ENV[@]}" "$LIFEBOAT" wal fetch --system-id "$SYSID" "$seg" "$WORK/segs/$seg"
 done
 # One pg_wal folder per run, every segment marked ready; the driver is PostgreSQL's archiver loop.
-stage() {
-  rm -rf "$WORK/push-$1"; mkdir -p "$WORK/push-$1/pg_wal/archive_status"
-  for seg in "${ARCHIVED[@]}"; do cp "$WORK/segs/$seg" "$WORK/push-$1/pg_wal/"; : >"$WORK/push-$1/pg_wal/archive_status/$seg.ready"; done
-  chown -R postgres "$WORK/push-$1"; chmod 700 "$WORK/push-$1"
-  # PostgreSQL creates NAME.ready once the segment is complete; the chown above changed every segment's ctime after that.
-  touch -c "$WORK/push-$1"/pg_wal/archive_status/*.ready
-}
-archiver() {
-  local dir=$1; shift
-  for f in $(ls "$dir/pg_wal" | grep -E '^[0-9A-F]{24}$' | sort); do
-    "$@" "$dir/pg_wal/$f" || { echo "archive_command failed for $f" >&2; return 1; }
-    mv "$dir/pg_wal/archive_status/$f.ready" "$dir/pg_wal/archive_status/$f.done"
-  done
-}
+# shellcheck source=lib/archiver-loop.sh
+source "$ROOT/bench/lib/archiver-loop.sh"
+stage() { stage_pg_wal "$WORK/push-$1" "$WORK/segs" "${ARCHIVED[@]}"; }
 run_archiver() { secs as_pg bash -c "$(declare -f archiver); archiver $(printf '%q ' "$@")"; }
 rm -rf "$WORK/lb-repo-wal-nobatch"; cp -a "$WORK/lb-repo-wal" "$WORK/lb-repo-wal-nobatch"
 # The async archive gets its own copy of the (still empty) stanza.

@@ -17,20 +17,9 @@ ROUNDS=${1:-10}; W=${WORK:-/tmp/lbpgbench}; LB=${LIFEBOAT:-$W/lifeboat-bin/Lifeb
 CG=/sys/fs/cgroup/cpuacct/lifeboat-wal-push-rounds
 mkdir -p "$CG" || { echo "needs cgroup v1 cpuacct at /sys/fs/cgroup/cpuacct (run as root)" >&2; exit 2; }
 as_pg() { runuser -u postgres -- "$@"; }
-stage() {
-  rm -rf "$W/rounds-$1"; mkdir -p "$W/rounds-$1/pg_wal/archive_status"
-  for seg in $(ls "$W/segs"); do cp "$W/segs/$seg" "$W/rounds-$1/pg_wal/"; : >"$W/rounds-$1/pg_wal/archive_status/$seg.ready"; done
-  chown -R postgres "$W/rounds-$1"; chmod 700 "$W/rounds-$1"
-  # PostgreSQL creates NAME.ready once the segment is complete; the chown above changed every segment's ctime after that.
-  touch -c "$W/rounds-$1"/pg_wal/archive_status/*.ready
-}
-archiver() {
-  local dir=$1; shift
-  for f in $(ls "$dir/pg_wal" | grep -E '^[0-9A-F]{24}$' | sort); do
-    "$@" "$dir/pg_wal/$f" || { echo "archive_command failed for $f" >&2; return 1; }
-    mv "$dir/pg_wal/archive_status/$f.ready" "$dir/pg_wal/archive_status/$f.done"
-  done
-}
+# shellcheck source=lib/archiver-loop.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/archiver-loop.sh"
+stage() { stage_pg_wal "$W/rounds-$1" "$W/segs" $(ls "$W/segs"); }
 # Prints "wall cpu" in seconds for one archiver loop.
 measure() {
   local c0 t0 t1

@@ -21,6 +21,12 @@ public static class ExitCodes
     public const int Locked = 11;
     /// <summary>The password opens no key of the repository.</summary>
     public const int WrongPassword = 12;
+    /// <summary>
+    /// <c>wal fetch</c> could not fetch a file for another reason than its not being archived (damaged object, unreachable
+    /// or wrong repository, wrong key). Above 125 on purpose: PostgreSQL takes any restore_command status up to 125 as
+    /// "not archived", the end of the archive, and would end recovery early; above it, recovery stops with an error.
+    /// </summary>
+    public const int FetchFailed = 126;
     /// <summary>Interrupted (Ctrl-C or SIGTERM).</summary>
     public const int Interrupted = 130;
 }

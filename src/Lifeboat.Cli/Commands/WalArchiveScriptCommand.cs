@@ -65,9 +65,9 @@ internal static class WalArchiveScriptCommand
     // physical postgres one, whose base backups this WAL completes.
     private static async Task<(string Location, (string, string) Secret)> OpenPlanRepositoryAsync(CommandContext context, string planFile, string name, CancellationToken cancellationToken)
     {
-        if (context.Parse.GetValue(GlobalOptions.Repo) is not null)
+        if (context.Parse.GetValue(GlobalOptions.Repo) is not null || context.Parse.GetValue(GlobalOptions.PasswordFile) is not null)
         {
-            throw new UsageException("--plan names the repository already; leave out --repo");
+            throw new UsageException("--plan names the repository and its password file already; leave out --repo and --password-file");
         }
         var loaded = PlanLoader.Load(planFile, PlanKinds.Create());
         var component = loaded.Components.FirstOrDefault(c => c.Name == name)

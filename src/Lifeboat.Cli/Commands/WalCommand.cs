@@ -59,7 +59,7 @@ public static class WalCommand
                 {
                     WalBatch.StartAhead(context, walSpool, file, component, limit);
                 }
-                stored = (await new WalArchive(repository).PushFileAsync(file, component, ct)).Stored;
+                stored = await new WalArchive(repository).PushAsync(file, component, ct);
             }
             if (context.Json)
             {
@@ -112,16 +112,26 @@ public static class WalCommand
         };
         command.SetBody(async (context, ct) =>
         {
-            var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
-            var archive = new WalArchive(repository);
-            var cluster = await SystemIdentifierAsync(context, archive, context.Parse.GetValue(systemId), ct);
             var file = context.Parse.GetValue(name)!;
-            if (!await archive.FetchAsync(cluster, file, context.Parse.GetValue(destination)!, ct))
+            try
             {
-                await Console.Error.WriteLineAsync($"lifeboat: {file} is not archived");
-                return ExitCodes.Failure;
+                var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
+                var archive = new WalArchive(repository);
+                var cluster = await SystemIdentifierAsync(context, archive, context.Parse.GetValue(systemId), ct);
+                if (!await archive.FetchAsync(cluster, file, context.Parse.GetValue(destination)!, ct))
+                {
+                    await Console.Error.WriteLineAsync($"lifeboat: {file} is not archived");
+                    return ExitCodes.Failure;
+                }
+                return ExitCodes.Success;
             }
-            return ExitCodes.Success;
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Exit 1 means "not archived" to PostgreSQL, which then ends recovery as if the archive ended here.
+                var (_, message) = CommandRunner.Classify(e, ct);
+                await Console.Error.WriteLineAsync($"lifeboat: {file} could not be fetched: {message}");
+                return ExitCodes.FetchFailed;
+            }
         });
         return command;
     }

@@ -69,7 +69,7 @@ internal static class WalPushShortcut
     }
 
     // A local repository is named by its absolute path, so a marker written from another working directory still matches.
-    internal static string RepositoryIdentity(string location) => location.StartsWith("s3:", StringComparison.Ordinal) ? location : Path.GetFullPath(location);
+    internal static string RepositoryIdentity(string location) => RepositoryLocation.IsS3(location) ? location : Path.GetFullPath(location);
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

@@ -113,7 +113,7 @@ public sealed class WalArchive(Repository.Repository repository)
     /// the same name or a segment from another cluster; nothing is stored then.
     /// </summary>
     public async Task<bool> PushAsync(string path, string component, CancellationToken cancellationToken) =>
-        (await PushFileAsync(path, component, cancellationToken)).Stored;
+        (await PushFileAsync(path, component, completedNanos: null, forMarker: false, cancellationToken)).Stored;
 
     /// <summary>
     /// <see cref="PushAsync"/>, also returning what a <see cref="WalSpool"/> marker records: the file's stamp while the
@@ -121,13 +121,17 @@ public sealed class WalArchive(Repository.Repository repository)
     /// <see cref="WalFileStamp.ReadAll"/>), that content's lowercase hex SHA-256 (null otherwise).
     /// </summary>
     public Task<(bool Stored, string? Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, CancellationToken cancellationToken) =>
-        PushFileAsync(path, component, completedNanos: null, cancellationToken);
+        PushFileAsync(path, component, completedNanos: null, forMarker: true, cancellationToken);
 
     /// <summary>
     /// <see cref="PushFileAsync(string, string, CancellationToken)"/> for a file whose writer declared it complete at
     /// <paramref name="completedNanos"/> (see <see cref="WalFileStamp.ReadAll"/>), or null when unknown.
     /// </summary>
-    public async Task<(bool Stored, string? Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, long? completedNanos, CancellationToken cancellationToken)
+    public Task<(bool Stored, string? Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, long? completedNanos, CancellationToken cancellationToken) =>
+        PushFileAsync(path, component, completedNanos, forMarker: true, cancellationToken);
+
+    // The hash is computed only for a marker that needs it (forMarker and no stamp): it costs a sixth of the push.
+    private async Task<(bool Stored, string? Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, long? completedNanos, bool forMarker, CancellationToken cancellationToken)
     {
         var file = WalFileName.Parse(Path.GetFileName(path));
         var (buffer, length, stamp) = WalFileStamp.ReadAll(path, Buffers, completedNanos);
@@ -139,7 +143,7 @@ public sealed class WalArchive(Repository.Repository repository)
             }
             var content = buffer.AsMemory(0, length);
             var stored = await PushContentAsync(path, file, content, component, cancellationToken);
-            return (stored, stamp is null ? Convert.ToHexStringLower(SHA256.HashData(content.Span)) : null, stamp);
+            return (stored, forMarker && stamp is null ? Convert.ToHexStringLower(SHA256.HashData(content.Span)) : null, stamp);
         }
         finally
         {
@@ -374,7 +378,12 @@ public sealed class WalArchive(Repository.Repository repository)
             {
                 throw new IOException($"compressing {header.File} failed");
             }
-            // Self-verification: the codec's output must give back the file before anything is stored.
+            // Self-verification: the codec's output must carry the checksum the header promises and give back the file
+            // before anything is stored.
+            if (!ZstdCompressor.HasContentChecksum(compressed[..compressedLength]))
+            {
+                throw new IOException($"compressing {header.File} gave a frame without its content checksum; nothing was stored");
+            }
             if (!RoundTrips(compressed[..compressedLength], content))
             {
                 throw new IOException($"compressing {header.File} did not round-trip; nothing was stored");

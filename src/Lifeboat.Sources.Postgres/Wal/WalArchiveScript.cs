@@ -70,7 +70,7 @@ public static class WalArchiveScript
             # True when the marker proves the file is archived (see above).
             proved() {
               [ -n "$spool" ] && [ -f "$spool/$name" ] \
-                && { IFS= read -r tag && IFS= read -r file && IFS= read -r sha && IFS= read -r component && IFS= read -r repository && IFS= read -r stamp; } <"$spool/$name" \
+                && { IFS= read -r tag && IFS= read -r file && IFS= read -r sha && IFS= read -r component && IFS= read -r repository && IFS= read -r stamp; } 2>/dev/null <"$spool/$name" \
                 && [ "$tag" = {{Quote(WalSpoolMarker.Tag)}} ] && [ "$file" = "$name" ] \
                 && [ "$component" = {{Quote(component)}} ] && [ "$repository" = {{Quote(repositoryIdentity)}} ] \
                 && now=$(stat -c '%d %i %s %.9Y %.9Z' "$wal" 2>/dev/null) || return 1
@@ -90,13 +90,14 @@ public static class WalArchiveScript
                   2) pid=$line ;;
                   *) [ "$line" = "$name" ] && listed=1 ;;
                 esac
-              done <"$spool/{{ClaimFile}}"
-              [ -n "$pid" ] && case $(tr '\000' ' ' <"/proc/$pid/cmdline" 2>/dev/null) in *' wal ahead '*) ahead=$pid claimed=$listed ;; esac
+              done 2>/dev/null <"$spool/{{ClaimFile}}"
+              # The claim outlives its process: a /proc file that is gone is no error (nor a line in PostgreSQL's log).
+              [ -n "$pid" ] && case $({ tr '\000' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null) in *' wal ahead '*) ahead=$pid claimed=$listed ;; esac
               return 0
             }
             # True while process $1 runs; a child of this shell that ended is a zombie (state Z) until it is reaped.
             alive() {
-              [ -r "/proc/$1/stat" ] && IFS= read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+              [ -r "/proc/$1/stat" ] && { IFS= read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
               st=${st##*) }
               [ "${st%% *}" != Z ]
             }
@@ -112,7 +113,7 @@ public static class WalArchiveScript
                 """.TrimEnd('\n'));
             AppendProgram(text, program);
             text.Append(" wal ahead --including-path --quiet --component ").Append(Quote(component))
-                .Append(" --spool \"$spool\" --batch ").Append(batch.ToString(CultureInfo.InvariantCulture)).Append(" \"$wal\"\n}\n");
+                .Append(" --spool \"$spool\" --batch ").Append(batch.ToString(CultureInfo.InvariantCulture)).Append(" \"$wal\" >/dev/null\n}\n");
         }
         text.Append("""
             if proved; then
@@ -132,9 +133,9 @@ public static class WalArchiveScript
             // One .NET start instead of two: the background process archives this segment too, and it is running
             // (pushing the next ready segment beside this one) by the time PostgreSQL asks for the next.
             text.Append("""
-                elif [ -z "$ahead" ] && [ -n "$spool" ] && [ ${#name} -eq 24 ] && case $name in *[!0-9A-F]*) false ;; esac; then
-                  # Nothing archives ahead, and this is a segment (it archives no history, backup or partial file):
-                  # start it with this segment first.
+                elif [ -z "$ahead" ] && [ -n "$spool" ] && [ -d "$dir/archive_status" ] && [ ${#name} -eq 24 ] && case $name in *[!0-9A-F]*) false ;; esac; then
+                  # Nothing archives ahead, and this is a segment PostgreSQL marked ready (the background process
+                  # archives no history, backup or partial file): start it with this segment first.
                   ahead_start </dev/null &
                   holder=$!
 
@@ -155,7 +156,8 @@ public static class WalArchiveScript
                 exit 0
               fi
             fi
-            # Everything else: 'wal push' decides, and its exit status and message are PostgreSQL's.
+            # Everything else: 'wal push' decides, and its exit status and message are PostgreSQL's. It neither waits
+            # for the background process again (this script did) nor starts one (this script does, for a segment).
 
             """);
         text.Append("exec");
@@ -165,7 +167,7 @@ public static class WalArchiveScript
         {
             text.Append(" --spool ").Append(Quote(spool));
         }
-        text.Append(" --batch ").Append(batch.ToString(CultureInfo.InvariantCulture)).Append(" \"$wal\"\n");
+        text.Append(" --batch 0 \"$wal\"\n");
         return text.ToString();
     }
 

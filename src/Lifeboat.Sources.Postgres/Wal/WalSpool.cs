@@ -8,9 +8,9 @@ namespace Lifeboat.Sources.Postgres.Wal;
 /// <summary>
 /// A local folder of markers, one per segment that a <c>wal push</c> archived ahead of PostgreSQL asking for it (a
 /// sibling marked <c>archive_status/*.ready</c>). A marker is written only after the segment is durable in the
-/// repository and records the segment's SHA-256, its file stamp (<see cref="WalFileStamp"/>) and the repository it
-/// went to; a later push of that segment into the same repository whose file still has that stamp, or whose content
-/// hashes the same, is already done and needs no repository at all.
+/// repository and records the segment's file stamp (<see cref="WalFileStamp"/>), or its SHA-256 when no stamp could
+/// vouch for the content, and the repository it went to; a later push of that segment into the same repository whose
+/// file still has that stamp, or whose content hashes the same, is already done and needs no repository at all.
 /// </summary>
 public sealed class WalSpool
 {

@@ -129,7 +129,7 @@ public sealed class WalStaging : IDisposable
             var path = Path.Combine(Directory, name);
             var completedAt = File.GetLastWriteTimeUtc(path);
             var clock = Stopwatch.StartNew();
-            var (stored, _, _) = await _archive.PushFileAsync(path, _component, cancellationToken);
+            var stored = await _archive.PushAsync(path, _component, cancellationToken);
             var took = clock.Elapsed;
             var bytes = new FileInfo(path).Length;
             File.Delete(path);

@@ -8,8 +8,8 @@ namespace Lifeboat.Compression;
 /// are never more contexts than calls that ran at once.
 /// </summary>
 /// <remarks>
-/// Frames carry their content size but no content checksum, so some corruptions decompress to wrong bytes
-/// instead of failing; callers must verify the output (Lifeboat does, through the chunk's keyed hash).
+/// Frames carry their content size, and a content checksum only when asked for (WAL objects); without it some
+/// corruptions decompress to wrong bytes instead of failing, so callers verify the output (chunks by their keyed hash).
 /// </remarks>
 internal static partial class Zstd
 {

@@ -90,6 +90,18 @@ public sealed class WalArchiveScriptTests : IDisposable
         return process.ExitCode;
     }
 
+    // RunAsync, also returning what the script wrote to stderr (PostgreSQL's log).
+    private static async Task<(int Code, string Stderr)> RunCapturingAsync(string script, string segment)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(Path.GetDirectoryName(segment))! };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add("pg_wal/" + Path.GetFileName(segment));
+        using var process = Process.Start(start)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, stderr);
+    }
+
     private static async Task<int> RunToolAsync(string program, params string[] arguments)
     {
         using var process = Process.Start(program, (IEnumerable<string>)arguments);
@@ -169,6 +181,20 @@ public sealed class WalArchiveScriptTests : IDisposable
             Assert.True(fetch.ExitCode == 0, fetch.Stderr);
             Assert.Equal(await File.ReadAllBytesAsync(segment), await File.ReadAllBytesAsync(copy));
         }
+    }
+
+    [Fact]
+    public async Task A_claim_whose_process_is_gone_goes_to_lifeboat_without_a_line_in_postgresqls_log()
+    {
+        await ArchiveAheadAsync(1);
+        var segment = Segment(9);
+        using var gone = Process.Start("true")!;
+        await gone.WaitForExitAsync();
+        new WalSpool(Spool, Repo, "postgres").Claim(new WalAheadClaim(gone.Id, [Path.GetFileName(segment)]));
+
+        var (code, stderr) = await RunCapturingAsync(await ScriptAsync(), segment);
+
+        Assert.Equal((1, ""), (code, stderr));
     }
 
     [Fact]
@@ -302,12 +328,15 @@ public sealed class WalArchiveScriptTests : IDisposable
         await File.WriteAllTextAsync(script, WalArchiveScript.Render(program, [("LIFEBOAT_REPOSITORY", repository), ("LIFEBOAT_KEY_FILE", "/etc/k'ey"), ("SEEN", output)],
             repository, "it's", spool: null, batch: 4));
         var segment = Segment(7);
+        var clock = Stopwatch.StartNew();
 
         Assert.Equal(0, await RunAsync(script, segment));
 
+        // The stand-in ends at once: the script saw it end (a zombie is no live process) and did not wait its 2 minutes.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the script took {clock.Elapsed}");
         // First the background process (which ends without a marker), then the push that decides.
         string[] ahead = [repository, "/etc/k'ey", "wal", "ahead", "--including-path", "--quiet", "--component", "it's", "--spool", "lifeboat-spool", "--batch", "4", "pg_wal/" + Path.GetFileName(segment)];
-        string[] push = [repository, "/etc/k'ey", "wal", "push", "--quiet", "--component", "it's", "--batch", "4", "pg_wal/" + Path.GetFileName(segment)];
+        string[] push = [repository, "/etc/k'ey", "wal", "push", "--quiet", "--component", "it's", "--batch", "0", "pg_wal/" + Path.GetFileName(segment)];
         var seen = await File.ReadAllLinesAsync(output);
         Assert.Equal((string[])[.. ahead, .. push], seen);
     }

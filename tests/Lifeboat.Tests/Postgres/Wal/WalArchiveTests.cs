@@ -40,7 +40,8 @@ public sealed class WalArchiveTests : IDisposable
         var fresh = FakeSegments.Write(_folder.Path, Cluster, 3);
         var declared = FakeSegments.Write(_folder.Path, Cluster, 4);
 
-        // Written a moment ago and not declared complete: no stamp, so the marker needs the hash.
+        // Changed a moment ago and not declared complete: no stamp, so the marker needs the hash.
+        File.SetLastWriteTimeUtc(fresh, DateTime.UtcNow);
         var (_, hash, noStamp) = await archive.PushFileAsync(fresh, "postgres", CancellationToken.None);
         // Declared complete after its last change (as PostgreSQL's .ready file does): the stamp suffices.
         var (_, noHash, stamp) = await archive.PushFileAsync(declared, "postgres", WalFileStamp.Of(declared).CtimeNanos, CancellationToken.None);

@@ -81,6 +81,31 @@ public sealed class WalCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Fetch_of_a_damaged_object_or_with_a_wrong_key_exits_126_so_postgresql_stops_instead_of_ending_recovery()
+    {
+        var key = await InitAsync();
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+        var segment = FakeSegments.Write(segments, Cluster, 7);
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", segment)).ExitCode);
+        var wrong = Path.Combine(_folder.Path, "wrong-key");
+        await File.WriteAllTextAsync(wrong, Convert.ToBase64String(new byte[32]) + "\n");
+        var target = Path.Combine(_folder.Path, "RECOVERYXLOG");
+
+        var wrongKey = await CliRunner.RunAsync(Environment(wrong), "wal", "fetch", Path.GetFileName(segment), target);
+        var stored = Path.Combine(_folder.Path, "repo", "wal", $"{Cluster}-{Path.GetFileName(segment)}");
+        var bytes = await File.ReadAllBytesAsync(stored);
+        bytes[^100] ^= 1;
+        File.SetUnixFileMode(stored, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await File.WriteAllBytesAsync(stored, bytes);
+        var damaged = await CliRunner.RunAsync(Environment(key), "wal", "fetch", Path.GetFileName(segment), target);
+
+        Assert.Equal((ExitCodes.FetchFailed, ExitCodes.FetchFailed), (wrongKey.ExitCode, damaged.ExitCode));
+        Assert.Contains("wrong password", wrongKey.Stderr);
+        Assert.Contains("could not be fetched", damaged.Stderr);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
     public async Task A_wrong_key_file_is_a_wrong_password_and_stores_nothing()
     {
         await InitAsync();

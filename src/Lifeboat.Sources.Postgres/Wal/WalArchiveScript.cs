@@ -36,8 +36,10 @@ public static class WalArchiveScript
             #   archive_command = '/path/to/this/script %p'
             # A segment that Lifeboat already archived ahead is proved here by its spool marker, as 'lifeboat wal push'
             # proves it: the marker names this repository, component and file, and the file still has the device, inode,
-            # size, mtime and ctime recorded when it was read (ctime moves on every write, rename and chmod). Everything
-            # else goes to 'lifeboat wal push', which decides. Regenerate this script rather than editing it.
+            # size, mtime and ctime recorded when it was read (ctime moves on every write, rename and chmod). When
+            # nothing archives ahead, a ready segment starts 'lifeboat wal ahead' for itself and the ready ones after
+            # it and waits for its own marker. Everything else goes to 'lifeboat wal push', which decides.
+            # Regenerate this script rather than editing it (and after upgrading Lifeboat).
             set -u
 
             """);

@@ -19,12 +19,12 @@ internal static class WalArchiveScriptCommand
     public static Command Create(Option<string> component)
     {
         var spool = new Option<string?>("--spool") { Description = "Spool folder for the markers (default: $LIFEBOAT_WAL_SPOOL, else lifeboat-spool next to pg_wal)" };
-        var batch = new Option<int>("--batch") { Description = "How many ready segments wal push archives ahead (0: none)", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch") { Description = "How many ready segments the background process the script starts archives ahead (0: none, each push archives its own)", DefaultValueFactory = _ => 32 };
         var plan = new Option<string?>("--plan")
         {
             Description = "Archive for this plan's physical postgres component (--component): its repository, and its password file unless $LIFEBOAT_KEY_FILE is set",
         };
-        var command = new Command("archive-script", "Print the script for archive_command: sets the repository and its key file, and finishes pushes that a spool marker proves without starting Lifeboat")
+        var command = new Command("archive-script", "Print the script for archive_command: sets the repository and its key file, starts the background process that archives ready segments ahead, and finishes pushes that a spool marker proves without starting Lifeboat")
         {
             component, spool, batch, plan,
         };

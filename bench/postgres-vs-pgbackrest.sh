@@ -37,25 +37,12 @@ ONLY=${ONLY:-}; [[ $ONLY == push ]] && SCALE=${SCALE:-30}
 SCALE=${SCALE:-100}; SEGMENTS=${SEGMENTS:-20}; METHOD=${METHOD:-auto}; CHUNK_KIB=${CHUNK_KIB:-64}; WORK=${WORK:-/tmp/lbpgbench}; PORT=${PORT:-55432}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-BUILD=1
-for arg in "$@"; do
-  case $arg in
-    --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-    *) echo "unknown option: $arg (try --help)" >&2; exit 64 ;;
-  esac
-done
-log() { echo "== $*" >&2; }
+# shellcheck source=lib/lifeboat-build.sh
+source "$ROOT/bench/lib/lifeboat-build.sh"
+bench_options "$@"
 command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed: apt-get install -y pgbackrest" >&2; exit 2; }
 
-if [[ -z ${LIFEBOAT:-} ]]; then
-  LIFEBOAT=$WORK/lifeboat-bin/Lifeboat.Cli
-  if [[ $BUILD == 1 || ! -x $LIFEBOAT ]]; then
-    log "dotnet publish src/Lifeboat.Cli -c Release (ReadyToRun) -o $WORK/lifeboat-bin"
-    mkdir -p "$WORK"
-    (cd "$ROOT" && dotnet publish src/Lifeboat.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$WORK/lifeboat-bin" -nologo -v quiet)
-  fi
-fi
+lifeboat_build
 
 cleanup() {
   for d in "$WORK/data" "$WORK/restore-pgbr" "$WORK/restore-lb"; do

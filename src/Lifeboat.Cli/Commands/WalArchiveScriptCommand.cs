@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Plan;
-using Lifeboat.Repository;
+using Lifeboat.Plan.Running;
 using Lifeboat.Sources.Postgres.Wal;
 
 namespace Lifeboat.Cli.Commands;
@@ -80,12 +80,9 @@ internal static class WalArchiveScriptCommand
         var secret = KeyFile() ?? PasswordFile(repository.PasswordFile)
             ?? throw new UsageException($"repository '{repository.Name}' takes its password from ${repository.PasswordEnv}, and the script reads the secret from a file, "
                 + "never from itself: set LIFEBOAT_KEY_FILE (make one with 'lifeboat key add --random-key-file FILE') or give the repository a password-file:");
-        var store = repository.OpenStore();
-        if (!await Repository.Repository.ExistsAsync(store, cancellationToken))
-        {
-            throw new RepositoryNotFoundException($"{store.Location} (repository '{repository.Name}') is not a Lifeboat repository (no config); create it with 'lifeboat plan init'");
-        }
-        await Repository.Repository.OpenAsync(store, secret.Item1 == "LIFEBOAT_KEY_FILE" ? PasswordSource.Read(context.Parse, confirm: false) : repository.ReadPassword(), cancellationToken);
+        // Opened the way every plan command opens it, but with the file the script will name.
+        await using var opened = await OpenedRepository.OpenAsync(repository with { PasswordEnv = null, PasswordFile = secret.Item2 },
+            loadIndex: false, locking: null, "wal archive-script", cancellationToken);
         return (repository.Location, secret);
     }
 

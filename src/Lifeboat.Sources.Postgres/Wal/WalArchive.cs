@@ -119,13 +119,8 @@ public sealed class WalArchive(Repository.Repository repository)
     /// <see cref="PushAsync"/>, also returning what a <see cref="WalSpool"/> marker records: the file's stamp while the
     /// content now durable in the repository was read, or, when no stamp could vouch for it (see
     /// <see cref="WalFileStamp.ReadAll"/>), that content's lowercase hex SHA-256 (null otherwise).
-    /// </summary>
-    public Task<(bool Stored, string? Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, CancellationToken cancellationToken) =>
-        PushFileAsync(path, component, completedNanos: null, forMarker: true, cancellationToken);
-
-    /// <summary>
-    /// <see cref="PushFileAsync(string, string, CancellationToken)"/> for a file whose writer declared it complete at
-    /// <paramref name="completedNanos"/> (see <see cref="WalFileStamp.ReadAll"/>), or null when unknown.
+    /// <paramref name="completedNanos"/> is when the file's writer declared it complete (see
+    /// <see cref="WalFileStamp.ReadAll"/>), or null when unknown.
     /// </summary>
     public Task<(bool Stored, string? Sha256, WalFileStamp? Stamp)> PushFileAsync(string path, string component, long? completedNanos, CancellationToken cancellationToken) =>
         PushFileAsync(path, component, completedNanos, forMarker: true, cancellationToken);

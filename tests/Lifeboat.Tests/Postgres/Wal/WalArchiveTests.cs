@@ -42,7 +42,7 @@ public sealed class WalArchiveTests : IDisposable
 
         // Changed a moment ago and not declared complete: no stamp, so the marker needs the hash.
         File.SetLastWriteTimeUtc(fresh, DateTime.UtcNow);
-        var (_, hash, noStamp) = await archive.PushFileAsync(fresh, "postgres", CancellationToken.None);
+        var (_, hash, noStamp) = await archive.PushFileAsync(fresh, "postgres", completedNanos: null, CancellationToken.None);
         // Declared complete after its last change (as PostgreSQL's .ready file does): the stamp suffices.
         var (_, noHash, stamp) = await archive.PushFileAsync(declared, "postgres", WalFileStamp.Of(declared).CtimeNanos, CancellationToken.None);
 

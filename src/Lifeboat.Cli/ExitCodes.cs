@@ -15,6 +15,11 @@ public static class ExitCodes
     public const int Damaged = 4;
     /// <summary><c>status</c>: a component's newest backup is older than its RPO target, or it has none.</summary>
     public const int RpoBreached = 5;
+    /// <summary>
+    /// <c>status</c>: every RPO target is met, but a component's newest run failed (or was skipped) and no backup was
+    /// taken since: its backups stopped working before its RPO says so.
+    /// </summary>
+    public const int LastRunFailed = 6;
     /// <summary>The location holds no repository.</summary>
     public const int NoRepository = 10;
     /// <summary>Another operation holds a conflicting lock on the repository.</summary>

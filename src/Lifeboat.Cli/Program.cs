@@ -8,12 +8,15 @@ namespace Lifeboat.Cli;
 public static class Program
 {
     /// <summary>Builds the root command with every subcommand.</summary>
-    public static RootCommand Build()
+    public static RootCommand Build() => Build(planComponents: false);
+
+    // With planComponents, 'backup' has no source subcommands, so after --plan every argument is a component name.
+    private static RootCommand Build(bool planComponents)
     {
         var root = new RootCommand("Lifeboat: encrypted, deduplicated backups with restores that are proven")
         {
             GlobalOptions.Repo, GlobalOptions.PasswordFile, GlobalOptions.Json, GlobalOptions.Quiet,
-            InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), LsCommand.Create(),
+            InitCommand.Create(), BackupCommand.Create(sources: !planComponents), SnapshotsCommand.Create(), LsCommand.Create(),
             RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), UnlockCommand.Create(),
             ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(), WalCommand.Create(),
             ServeCommand.Create(), AlertsCommand.Create(), PlanCommand.Create(), StatusCommand.Create(),
@@ -28,6 +31,11 @@ public static class Program
     private static async Task<int> RunAsync(string[] args)
     {
         var parse = Build().Parse(args);
+        // 'backup --plan FILE redis' names the component 'redis', not the ad-hoc 'backup redis' against a default URL.
+        if (PlanOption.ParsedComponentAsSubcommand(parse))
+        {
+            parse = Build(planComponents: true).Parse(args);
+        }
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)

@@ -10,7 +10,9 @@ namespace Lifeboat.Plan;
 internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds kinds, IReadOnlyDictionary<string, PlanRepository> repositories,
     string baseDirectory, PlanDefaults defaults)
 {
-    private static readonly string[] ScheduleKeys = ["cron", "timezone"];
+    private static readonly string[] ScheduleKeys = ["cron", "timezone", "tags"];
+    private static readonly string[] ScheduleTagKeys = [ScheduleTags.WeeklyTag, ScheduleTags.MonthlyTag];
+    private static readonly string[] DayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
     private static readonly string[] RetentionKeys =
         ["keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly", "keep-within", "keep-tag", "timezone"];
     private static readonly string[] HookKeys = ["pre-backup", "post-backup", "pre-restore", "post-restore"];
@@ -168,19 +170,24 @@ internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds ki
     private PlanSchedule? Schedule(YamlNode node)
     {
         YamlNode? cronNode = node;
+        YamlNode? tagsNode = null;
         var zone = TimeZoneInfo.Utc;
         if (node is YamlMappingNode)
         {
             cronNode = null;
             foreach (var (key, _, value) in nodes.Entries(node, "schedule", ScheduleKeys))
             {
-                if (key == "cron")
+                switch (key)
                 {
-                    cronNode = value;
-                }
-                else
-                {
-                    zone = nodes.TimeZone(value) ?? zone;
+                    case "cron":
+                        cronNode = value;
+                        break;
+                    case "tags":
+                        tagsNode = value;
+                        break;
+                    default:
+                        zone = nodes.TimeZone(value) ?? zone;
+                        break;
                 }
             }
             if (cronNode is null)
@@ -194,9 +201,10 @@ internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds ki
         {
             return null;
         }
+        CronSchedule cron;
         try
         {
-            return new PlanSchedule(CronSchedule.Parse(text), zone);
+            cron = CronSchedule.Parse(text);
         }
         catch (CronFormatException e)
         {
@@ -207,6 +215,68 @@ internal sealed partial class ComponentReader(PlanNodes nodes, ComponentKinds ki
                 "fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or JAN-DEC) day-of-week (0-7 or SUN-SAT); or @hourly, @daily, @weekly, @monthly"));
             return null;
         }
+        return new PlanSchedule(cron, zone) { Tags = tagsNode is null ? ScheduleTags.None : ScheduleTagsOf(tagsNode, cron) };
+    }
+
+    // tags: { weekly: SUN, monthly: 1 }; a day the cron expression never runs on is an error, since no run would get the tag.
+    private ScheduleTags ScheduleTagsOf(YamlNode node, CronSchedule cron)
+    {
+        var tags = ScheduleTags.None;
+        var entries = nodes.Entries(node, "schedule tags", ScheduleTagKeys);
+        foreach (var (key, _, value) in entries)
+        {
+            if (nodes.Text(value, $"{key} of schedule tags") is not { } text)
+            {
+                continue;
+            }
+            if (key == ScheduleTags.WeeklyTag)
+            {
+                // SUN-SAT as in cron, or the whole name; DayNames is in DayOfWeek order.
+                var index = Array.FindIndex(DayNames, d => text.Equals(d, StringComparison.OrdinalIgnoreCase)
+                    || text.Equals(((DayOfWeek)Array.IndexOf(DayNames, d)).ToString(), StringComparison.OrdinalIgnoreCase));
+                if (index < 0 && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number <= 7)
+                {
+                    index = number % 7;
+                }
+                if (index < 0)
+                {
+                    nodes.Error(value, $"weekly '{text}' is not a day of the week", "write SUN, MON, TUE, WED, THU, FRI or SAT (or 0-7, 0 and 7 are Sunday)");
+                    continue;
+                }
+                var day = (DayOfWeek)index;
+                if (!cron.RunsOnSomeDay(d => d.DayOfWeek == day))
+                {
+                    nodes.Error(value, $"the schedule '{cron.Text}' never runs on a {day}, so no run would be tagged weekly", "pick a day the cron expression runs on");
+                    continue;
+                }
+                tags = tags with { Weekly = day };
+            }
+            else
+            {
+                int monthly;
+                if (string.Equals(text, "last", StringComparison.OrdinalIgnoreCase))
+                {
+                    monthly = ScheduleTags.LastDay;
+                }
+                else if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out monthly) || monthly is < 1 or > 28)
+                {
+                    nodes.Error(value, $"monthly '{text}' is not a day every month has", "write a day from 1 to 28, or 'last' for the last day of each month");
+                    continue;
+                }
+                var candidate = tags with { Monthly = monthly };
+                if (!cron.RunsOnSomeDay(candidate.IsMonthly))
+                {
+                    nodes.Error(value, $"the schedule '{cron.Text}' never runs on day {text} of a month, so no run would be tagged monthly", "pick a day the cron expression runs on");
+                    continue;
+                }
+                tags = candidate;
+            }
+        }
+        if (entries.Count == 0 && (PlanNodes.IsEmpty(node) || node is YamlMappingNode { Children.Count: 0 }))
+        {
+            nodes.Error(node, "schedule tags must be a mapping such as { weekly: SUN, monthly: 1 }", "weekly: the day of the week whose run is tagged weekly; monthly: the day of the month (1-28 or last)");
+        }
+        return tags;
     }
 
     private RetentionPolicy? Retention(YamlNode node, string component, TimeZoneInfo? scheduleZone)

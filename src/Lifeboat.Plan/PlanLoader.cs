@@ -24,6 +24,12 @@ public static partial class PlanLoader
     private static readonly string[] WebhookKeys = ["url-env", "url-file", "url"];
     private static readonly string[] RepositoryKeys = ["location", "password-env", "password-file", "offsite"];
 
+    /// <summary>
+    /// How deeply lists and mappings may nest. A plan needs about six levels; hostile input nested thousands deep would
+    /// otherwise exhaust the stack while the YAML is turned into nodes (a crash no handler can catch).
+    /// </summary>
+    public const int MaxNesting = 64;
+
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
@@ -67,6 +73,11 @@ public static partial class PlanLoader
         YamlNode root;
         try
         {
+            if (TooDeep(text) is { } deep)
+            {
+                return (null, [new PlanError(deep, $"the YAML nests lists and mappings more than {MaxNesting} levels deep here",
+                    "a plan needs only a few levels; check for unclosed '[' or '{' or a file that is not a plan")]);
+            }
             var stream = new YamlStream();
             stream.Load(new StringReader(text));
             if (stream.Documents.Count == 0)
@@ -327,6 +338,30 @@ public static partial class PlanLoader
             nodes.Error(node, $"bad S3 location: {e.Message}", "write s3:bucket[/prefix] or s3:http(s)://host:port/bucket[/prefix]");
         }
         return text;
+    }
+
+    // Streams the parser's events (no nodes are built, nothing recurses) and stops at the first collection that
+    // opens deeper than MaxNesting, so hostile input costs only the events up to there.
+    private static PlanMark? TooDeep(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart:
+                    if (++depth > MaxNesting)
+                    {
+                        return PlanNodes.MarkOf(parser.Current.Start);
+                    }
+                    break;
+                case YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd:
+                    depth--;
+                    break;
+            }
+        }
+        return null;
     }
 
     private static PlanMark LastReadMark(string text)

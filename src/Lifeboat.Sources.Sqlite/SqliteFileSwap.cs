@@ -27,11 +27,12 @@ public sealed class SqliteFileSwap(SqliteDatabaseFile target, TimeProvider clock
     }
 
     /// <summary>
-    /// Gives <paramref name="restored"/> the current file's owner and mode (when there is one; otherwise it keeps its
-    /// own), moves the current file and its sidecars aside and renames <paramref name="restored"/> into place. Returns
-    /// the path the current file was kept under, or null when there was none. On failure the live file is left as it was.
+    /// Gives <paramref name="restored"/> the current file's owner and mode (when there is one; otherwise those
+    /// <paramref name="recorded"/> at backup, the owner only as root; without either it keeps its own), moves the
+    /// current file and its sidecars aside and renames <paramref name="restored"/> into place. Returns the path the
+    /// current file was kept under, or null when there was none. On failure the live file is left as it was.
     /// </summary>
-    public string? SwapIn(string restored)
+    public string? SwapIn(string restored, SqliteFileOwnership? recorded = null)
     {
         EnsureNotInUse();
         var exists = File.Exists(target.Path);
@@ -45,6 +46,14 @@ public sealed class SqliteFileSwap(SqliteDatabaseFile target, TimeProvider clock
                 Posix.LChown(restored, current.Uid, current.Gid);
             }
             Posix.Chmod(restored, current.Permissions);
+        }
+        else if (recorded is not null)
+        {
+            if (Posix.CurrentUid == 0)
+            {
+                Posix.LChown(restored, recorded.Uid, recorded.Gid);
+            }
+            Posix.Chmod(restored, recorded.Mode);
         }
         if (exists || sidecars.Count > 0)
         {

@@ -1,3 +1,4 @@
+using Lifeboat.FileSystem;
 using Lifeboat.Restore;
 using Lifeboat.Snapshots;
 
@@ -27,7 +28,9 @@ public sealed class SqliteRestorer(SnapshotFileReader reader, TimeProvider clock
 
     /// <summary>
     /// Restores beside <paramref name="targetPath"/>, verifies, and swaps the result in (see <see cref="SqliteFileSwap"/>).
-    /// Refuses before reading anything when the live database is open in another process.
+    /// Refuses before reading anything when the live database is open in another process. A missing directory is
+    /// created, the database's own with the mode (and owner, as root) recorded at backup; it is removed again when the
+    /// restore fails.
     /// </summary>
     public async Task<SqliteRestoreResult> RestoreOverAsync(Snapshot snapshot, string targetPath, IReadOnlyList<SqliteVerifyQuery> queries,
         TimeSpan busyTimeout, CancellationToken cancellationToken)
@@ -39,13 +42,32 @@ public sealed class SqliteRestorer(SnapshotFileReader reader, TimeProvider clock
         {
             throw new ArgumentException($"--target {target.Path} is a directory; name the database file (or use --scratch DIR)");
         }
-        if (!Directory.Exists(Path.GetDirectoryName(target.Path)))
-        {
-            throw new DirectoryNotFoundException($"the directory of --target {target.Path} does not exist; create it first (the restored file is written beside the target)");
-        }
+        var recorded = SqliteFileOwnership.From(snapshot.Source);
         var swap = new SqliteFileSwap(target, clock);
         swap.EnsureNotInUse();
         var node = await FindAsync(snapshot, cancellationToken);
+        // A directory lost with the database is created (as recorded at backup), and removed again if the restore fails.
+        var created = CreateDirectories(Path.GetDirectoryName(target.Path)!, recorded);
+        try
+        {
+            return await RestoreBesideAsync(snapshot, node, target, swap, recorded, queries, busyTimeout, cancellationToken);
+        }
+        catch
+        {
+            foreach (var directory in Enumerable.Reverse(created))
+            {
+                if (!Directory.EnumerateFileSystemEntries(directory).Any())
+                {
+                    Directory.Delete(directory);
+                }
+            }
+            throw;
+        }
+    }
+
+    private async Task<SqliteRestoreResult> RestoreBesideAsync(Snapshot snapshot, TreeNode node, SqliteDatabaseFile target, SqliteFileSwap swap,
+        SqliteFileOwnership? recorded, IReadOnlyList<SqliteVerifyQuery> queries, TimeSpan busyTimeout, CancellationToken cancellationToken)
+    {
         var free = new DriveInfo(Path.GetDirectoryName(target.Path)!).AvailableFreeSpace;
         if (free < node.Size)
         {
@@ -58,7 +80,7 @@ public sealed class SqliteRestorer(SnapshotFileReader reader, TimeProvider clock
         var verification = await RestoreVerifiedAsync(node, restored, snapshot, queries, busyTimeout, cancellationToken);
         try
         {
-            var aside = swap.SwapIn(restored.Path);
+            var aside = swap.SwapIn(restored.Path, recorded);
             return new SqliteRestoreResult(target.Path, aside, node.Size, verification);
         }
         catch
@@ -66,6 +88,30 @@ public sealed class SqliteRestorer(SnapshotFileReader reader, TimeProvider clock
             Delete(restored);
             throw;
         }
+    }
+
+    // The missing directories up to 'directory', outermost first; the database's own directory gets the recorded mode
+    // (and owner, as root), so the application can create its -wal and -journal files there again.
+    private static List<string> CreateDirectories(string directory, SqliteFileOwnership? recorded)
+    {
+        var missing = new List<string>();
+        for (var d = directory; !Directory.Exists(d); d = Path.GetDirectoryName(d)!)
+        {
+            missing.Insert(0, d);
+        }
+        foreach (var d in missing)
+        {
+            Directory.CreateDirectory(d);
+        }
+        if (missing.Count > 0 && recorded is not null)
+        {
+            if (Posix.CurrentUid == 0)
+            {
+                Posix.LChown(directory, recorded.DirectoryUid, recorded.DirectoryGid);
+            }
+            Posix.Chmod(directory, recorded.DirectoryMode);
+        }
+        return missing;
     }
 
     private async Task<TreeNode> FindAsync(Snapshot snapshot, CancellationToken cancellationToken)

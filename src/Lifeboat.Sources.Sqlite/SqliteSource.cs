@@ -47,6 +47,8 @@ public sealed class SqliteSource(string path, SqliteSourceOptions? options = nul
             var copy = new SqliteDatabaseFile(System.IO.Path.Combine(folder, stream));
             var metadata = await Task.Run(() => CopyAndCheck(copy), cancellationToken);
             metadata["path"] = _database.Path;
+            // So that a restore into a lost directory recreates the file and directory as they were, not 0600.
+            SqliteFileOwnership.Of(_database.Path).AddTo(metadata);
             metadata["stream"] = stream;
             await using var file = new FileStream(copy.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
             var stored = await sink.AddAsync(stream, file, cancellationToken);

@@ -14,8 +14,11 @@ namespace Lifeboat.Cli.Commands;
 /// </summary>
 public static class BackupCommand
 {
-    /// <summary>Builds the command.</summary>
-    public static Command Create()
+    /// <summary>
+    /// Builds the command; with <paramref name="sources"/> false it has no source subcommands (<c>backup redis</c>,
+    /// …), which is how a command line with <c>--plan</c> is parsed when a component is named like a kind.
+    /// </summary>
+    public static Command Create(bool sources = true)
     {
         var paths = new Argument<string[]>("paths") { Description = "Files and directories to back up; with --plan, the components to run (default: all)", Arity = ArgumentArity.ZeroOrMore };
         var plan = PlanOption.Create();
@@ -30,7 +33,7 @@ public static class BackupCommand
         {
             paths, tags, excludes, excludeFile, host, force, plan, parallel,
         };
-        foreach (var source in SourceCommands.Backups())
+        foreach (var source in sources ? SourceCommands.Backups() : Enumerable.Empty<Command>())
         {
             command.Subcommands.Add(source);
         }

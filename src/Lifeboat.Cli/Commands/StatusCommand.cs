@@ -6,8 +6,10 @@ namespace Lifeboat.Cli.Commands;
 
 /// <summary>
 /// <c>lifeboat status [--plan FILE] [--json]</c>: per component, the newest backup and its age against the RPO target,
-/// snapshot count and stored size, the last failure and its error. Exit code 0 when every target is met,
-/// 5 (<see cref="ExitCodes.RpoBreached"/>) when one is not, 1 when a repository could not be read.
+/// snapshot count and stored size, the last failure and its error. Exit code 0 when every target is met and every
+/// component's newest run succeeded, 5 (<see cref="ExitCodes.RpoBreached"/>) when a target is missed, 6
+/// (<see cref="ExitCodes.LastRunFailed"/>) when the targets are met but a component's newest run failed, 1 when a
+/// repository could not be read.
 /// </summary>
 public static class StatusCommand
 {
@@ -15,7 +17,7 @@ public static class StatusCommand
     public static Command Create()
     {
         var plan = PlanOption.Create();
-        var command = new Command("status", "Show each plan component's newest backup against its RPO target and its last failure (exit code 5 when a target is missed)") { plan };
+        var command = new Command("status", "Show each plan component's newest backup against its RPO target and its last failure (exit code 5 when a target is missed, 6 when a newest run failed)") { plan };
         command.SetBody(async (context, ct) =>
         {
             var loaded = PlanOption.Load(context.Parse, plan);
@@ -26,7 +28,8 @@ public static class StatusCommand
                 await Console.Error.WriteLineAsync($"lifeboat: warning: skipped damaged data: {warning}");
             }
             var code = statuses.Any(s => s.Error is not null) ? ExitCodes.Failure
-                : statuses.All(s => s.RpoMet) ? ExitCodes.Success : ExitCodes.RpoBreached;
+                : !statuses.All(s => s.RpoMet) ? ExitCodes.RpoBreached
+                : statuses.Any(s => s.LastRunFailed) ? ExitCodes.LastRunFailed : ExitCodes.Success;
             if (context.Json)
             {
                 CommandContext.WriteJson(new
@@ -35,7 +38,7 @@ public static class StatusCommand
                     components = statuses.Select(s => new
                     {
                         component = s.Component, kind = s.Kind, repository = s.Repository, state = s.State, s.LastSuccess, s.LastSnapshot,
-                        ageSeconds = s.Age?.TotalSeconds, rpoSeconds = s.Rpo?.TotalSeconds, rtoSeconds = s.Rto?.TotalSeconds, s.RpoMet,
+                        ageSeconds = s.Age?.TotalSeconds, rpoSeconds = s.Rpo?.TotalSeconds, rtoSeconds = s.Rto?.TotalSeconds, s.RpoMet, s.LastRunFailed,
                         snapshots = s.Snapshots, storedBytes = s.StoredBytes, s.LastRun, s.LastFailure, s.NextRun, s.Error,
                     }),
                 });
@@ -50,10 +53,14 @@ public static class StatusCommand
                 }
             }
             var breached = statuses.Where(s => s.State == "breached").Select(s => s.Component).ToList();
+            var failed = statuses.Where(s => s.State == "failed").Select(s => s.Component).ToList();
             Console.WriteLine(code switch
             {
                 ExitCodes.Success => $"all {statuses.Count} components meet their RPO targets",
-                ExitCodes.RpoBreached => $"RPO missed by: {string.Join(", ", breached)}; run 'lifeboat backup --plan {loaded.File}' and check the failures above",
+                ExitCodes.RpoBreached => $"RPO missed by: {string.Join(", ", breached)}; run 'lifeboat backup --plan {loaded.File}' and check the failures above"
+                    + (failed.Count > 0 ? $"; newest run failed: {string.Join(", ", failed)}" : ""),
+                ExitCodes.LastRunFailed => $"the newest run failed for: {string.Join(", ", failed)} (still within the RPO, but their backups are not working); "
+                    + $"fix the failure above and run 'lifeboat backup --plan {loaded.File} {string.Join(' ', failed)}'",
                 _ => "some repositories could not be read (see above); their components' status is unknown",
             });
             return code;

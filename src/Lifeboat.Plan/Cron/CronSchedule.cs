@@ -163,6 +163,23 @@ public sealed class CronSchedule
         throw new InvalidOperationException($"the cron schedule '{Text}' never runs (e.g. 30 February); fix the day of month or month");
     }
 
+    /// <summary>
+    /// Whether the schedule runs on some day that <paramref name="day"/> accepts, looked for over four whole years (every
+    /// weekday of every date, leap days included).
+    /// </summary>
+    public bool RunsOnSomeDay(Func<DateTime, bool> day)
+    {
+        var start = new DateTime(2024, 1, 1);
+        for (var d = start; d < start.AddYears(4); d = d.AddDays(1))
+        {
+            if (day(d) && DayMatches(d))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Whether a wall-clock day matches: Vixie's OR of day of month and day of week when both are restricted.</summary>
     private bool DayMatches(DateTime day)
     {

@@ -26,6 +26,13 @@ public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvid
     /// <summary>Recorded in run records: "manual" for the CLI, "schedule" for the daemon.</summary>
     public string Trigger { get; init; } = "manual";
 
+    /// <summary>
+    /// The time the daemon scheduled this run for; null for a run by hand, which is dated by its start. The date, in the
+    /// schedule's time zone, decides the schedule's weekly and monthly tags (<see cref="PlanSchedule.TagsAt"/>), so a run
+    /// caught up after midnight still carries the tags of the day it stands for.
+    /// </summary>
+    public DateTimeOffset? ScheduledFor { get; init; }
+
     /// <summary>Chunk workers per component backup.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
@@ -118,7 +125,8 @@ public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvid
             await using var opened = await OpenedRepository.OpenAsync(plan.Repositories[component.Repository], loadIndex: true, locking: false, "backup", cancellationToken);
             run.Result = await runner.RunAsync(opened.Repository, new ComponentRunOptions
             {
-                Component = component.Name, Host = plan.Host, Tags = component.Tags, BeforeCommit = opened.EnsureLockHeldAsync, Clock = clock,
+                Component = component.Name, Host = plan.Host,
+                Tags = [.. component.Tags.Union(component.Schedule?.TagsAt(ScheduledFor ?? run.Start) ?? [], StringComparer.Ordinal)], BeforeCommit = opened.EnsureLockHeldAsync, Clock = clock,
                 Workers = Workers,
             }, opened.Token);
         }

@@ -34,11 +34,19 @@ public sealed record ComponentStatus
     public RunRecord? LastRun { get; init; }
     /// <summary>The newest run record that is not a success.</summary>
     public RunRecord? LastFailure { get; init; }
+    /// <summary>
+    /// Whether the component's newest run failed (or was skipped) and no backup has been taken since
+    /// (<see cref="RunRecord.UnresolvedFailure"/>): its backups stopped working, even while the RPO is still met.
+    /// </summary>
+    public bool LastRunFailed { get; init; }
     /// <summary>The next scheduled run; null without a schedule.</summary>
     public DateTimeOffset? NextRun { get; init; }
     /// <summary>Why the status could not be read (the repository could not be opened), if so.</summary>
     public string? Error { get; init; }
 
-    /// <summary>"ok", "breached" (older than the RPO, or never backed up with a target), or "unknown" (unreadable).</summary>
-    public string State => Error is not null ? "unknown" : RpoMet ? "ok" : "breached";
+    /// <summary>
+    /// "unknown" (unreadable), "breached" (older than the RPO, or never backed up with a target), "failed" (within
+    /// the RPO, but the newest run failed: <see cref="LastRunFailed"/>), or "ok".
+    /// </summary>
+    public string State => Error is not null ? "unknown" : !RpoMet ? "breached" : LastRunFailed ? "failed" : "ok";
 }

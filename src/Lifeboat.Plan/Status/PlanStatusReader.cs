@@ -48,6 +48,7 @@ public sealed class PlanStatusReader(BackupPlan plan, TimeProvider clock)
                     RpoMet = component.Rpo is not { } rpo || (age is { } a && a <= rpo),
                     Snapshots = own.Count, StoredBytes = own.Sum(s => s.Snapshot.Summary?.StoredBytes ?? 0),
                     LastRun = ownRuns.LastOrDefault(), LastFailure = ownRuns.LastOrDefault(r => r.Outcome != RunRecord.Success),
+                    LastRunFailed = RunRecord.UnresolvedFailure(ownRuns, own.Count > 0 ? last.Snapshot.Time : null) is not null,
                     NextRun = component.Schedule?.Next(now),
                 });
             }

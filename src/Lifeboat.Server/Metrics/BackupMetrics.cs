@@ -25,6 +25,9 @@ public sealed class BackupMetrics : ISchedulerObserver
             {
                 state.LastSuccess = history.LastSuccess;
                 state.Snapshots = history.Snapshots;
+                state.LastFailure = history.LastFailure;
+                state.LastError = history.LastError;
+                state.LastRunFailed = history.LastFailure is not null;
                 foreach (var size in history.RecentSizes)
                 {
                     state.AddSize(size);
@@ -72,6 +75,7 @@ public sealed class BackupMetrics : ISchedulerObserver
             state.Running = false;
             state.Successes++;
             state.LastSuccess = finished;
+            state.LastRunFailed = false;
             state.BytesRead = result.BytesRead;
             state.BytesStored = result.BytesStored;
             state.Snapshots = result.Snapshots ?? state.Snapshots;
@@ -92,6 +96,7 @@ public sealed class BackupMetrics : ISchedulerObserver
             state.AttemptFailures++;
             state.LastFailure = finished;
             state.LastError = error.Message;
+            state.LastRunFailed = true;
             state.Durations.Observe(duration.TotalSeconds);
         }
     }
@@ -116,24 +121,33 @@ public sealed class BackupMetrics : ISchedulerObserver
         }
     }
 
-    /// <summary>Per component, what /health shows: last success, age, RPO, last failure and error, running.</summary>
+    /// <summary>
+    /// Per component, what /health shows: its state as <c>lifeboat status</c> names it ("breached" past the RPO,
+    /// "failed" when the newest run failed within it, else "ok"), last success, age, RPO, last failure and error, running.
+    /// </summary>
     public IReadOnlyList<object> Describe()
     {
         var now = _clock.GetUtcNow();
         lock (_lock)
         {
-            return _components.Values.Select(c => (object)new
+            return _components.Values.Select(c =>
             {
-                component = c.Name,
-                running = c.Running,
-                lastSuccess = c.LastSuccess,
-                ageSeconds = c.LastSuccess is { } last ? (now - last).TotalSeconds : (double?)null,
-                rpoSeconds = c.Rpo?.TotalSeconds,
-                rpoMet = c.Rpo is { } rpo ? c.LastSuccess is { } at && now - at <= rpo : (bool?)null,
-                lastFailure = c.LastFailure,
-                lastError = c.LastError,
-                successes = c.Successes,
-                failures = c.Failures,
+                bool? rpoMet = c.Rpo is { } rpo ? c.LastSuccess is { } at && now - at <= rpo : null;
+                return (object)new
+                {
+                    component = c.Name,
+                    state = rpoMet == false ? "breached" : c.LastRunFailed ? "failed" : "ok",
+                    running = c.Running,
+                    lastSuccess = c.LastSuccess,
+                    ageSeconds = c.LastSuccess is { } last ? (now - last).TotalSeconds : (double?)null,
+                    rpoSeconds = c.Rpo?.TotalSeconds,
+                    rpoMet,
+                    lastRunFailed = c.LastRunFailed,
+                    lastFailure = c.LastFailure,
+                    lastError = c.LastError,
+                    successes = c.Successes,
+                    failures = c.Failures,
+                };
             }).ToList();
         }
     }
@@ -157,8 +171,11 @@ public sealed class BackupMetrics : ISchedulerObserver
                 "When the newest successful backup finished, in seconds since the Unix epoch; 0 when there is none.",
                 c => c.LastSuccess is { } at ? at.ToUnixTimeMilliseconds() / 1000.0 : 0);
             Gauge(writer, all, "lifeboat_backup_last_failure_timestamp_seconds",
-                "When the last failed run ended, in seconds since the Unix epoch; 0 when none failed since the daemon started.",
+                "When the last failed run ended, in seconds since the Unix epoch (at start: the newest run's, when it failed); else 0.",
                 c => c.LastFailure is { } at ? at.ToUnixTimeMilliseconds() / 1000.0 : 0);
+            Gauge(writer, all, "lifeboat_backup_last_run_failed",
+                "1 while the newest run failed (or was skipped) and no backup was taken since, as 'lifeboat status' reports it; else 0.",
+                c => c.LastRunFailed ? 1 : 0);
             Gauge(writer, all, "lifeboat_backup_age_seconds", "Age of the newest successful backup (absent when there is none).",
                 c => c.LastSuccess is { } at ? Math.Max(0, (now - at).TotalSeconds) : null);
             Gauge(writer, all, "lifeboat_rpo_target_seconds", "The component's recovery point objective from the plan.", c => c.Rpo?.TotalSeconds);

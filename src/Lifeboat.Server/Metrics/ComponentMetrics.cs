@@ -17,6 +17,8 @@ internal sealed class ComponentMetrics(string name, TimeSpan? rpo)
     public DateTimeOffset? LastSuccess { get; set; }
     public DateTimeOffset? LastFailure { get; set; }
     public string? LastError { get; set; }
+    /// <summary>Whether the newest run failed (and no backup was taken since); as 'lifeboat status' decides it.</summary>
+    public bool LastRunFailed { get; set; }
     public long? BytesRead { get; set; }
     public long? BytesStored { get; set; }
     public long? Size { get; set; }

@@ -36,7 +36,7 @@ public sealed class PlanComponentRunner(BackupPlan plan, ComponentKinds kinds, T
                 await gate.WaitAsync(cancellationToken);
                 held.Add(gate);
             }
-            return await RunAloneAsync(component, repository, cancellationToken);
+            return await RunAloneAsync(component, scheduledFor, repository, cancellationToken);
         }
         finally
         {
@@ -47,9 +47,9 @@ public sealed class PlanComponentRunner(BackupPlan plan, ComponentKinds kinds, T
         }
     }
 
-    private async Task<RunResult> RunAloneAsync(string component, PlanRepository repository, CancellationToken cancellationToken)
+    private async Task<RunResult> RunAloneAsync(string component, DateTimeOffset scheduledFor, PlanRepository repository, CancellationToken cancellationToken)
     {
-        var report = await new PlanRunner(plan, kinds, clock) { Trigger = "schedule" }.RunAsync([component], cancellationToken);
+        var report = await new PlanRunner(plan, kinds, clock) { Trigger = "schedule", ScheduledFor = scheduledFor }.RunAsync([component], cancellationToken);
         var record = report.Runs.Single(r => r.Component == component);
         // The plan runner records an interrupted run as failed; for the scheduler it was cancelled, not failed.
         cancellationToken.ThrowIfCancellationRequested();

@@ -40,10 +40,13 @@ public static class PlanHistory
             {
                 var own = snapshots.Where(s => s.Component == component.Name).ToList();
                 DateTimeOffset? lastSnapshot = own.Count == 0 ? null : own[^1].Time;
-                DateTimeOffset? lastRecord = runs.Where(r => r.Component == component.Name).Select(r => (DateTimeOffset?)r.Start).Max();
+                var ownRuns = runs.Where(r => r.Component == component.Name).ToList();
+                DateTimeOffset? lastRecord = ownRuns.Select(r => (DateTimeOffset?)r.Start).Max();
                 var lastRun = lastRecord > lastSnapshot || lastSnapshot is null ? lastRecord : lastSnapshot;
                 var sizes = own.TakeLast(10).Select(s => s.Summary?.TotalBytes ?? 0).ToList();
-                histories[component.Name] = new ComponentHistory(lastRun, lastSnapshot, own.Count, sizes);
+                // The failure the component is in, by the rule 'lifeboat status' uses, so /health and status agree.
+                var failure = RunRecord.UnresolvedFailure(ownRuns, lastSnapshot);
+                histories[component.Name] = new ComponentHistory(lastRun, lastSnapshot, own.Count, sizes, failure?.End, failure?.Error ?? failure?.Outcome);
             }
         }
         return histories;

@@ -64,6 +64,28 @@ internal sealed class BucketConnection : IDisposable
         while (token is not null);
     }
 
+    /// <summary>
+    /// Creates the bucket when it does not exist (with the server's default settings; on Amazon S3 in the client's
+    /// region) and returns true; returns false when it exists. Any other failure throws, naming the request.
+    /// </summary>
+    public async Task<bool> CreateBucketIfMissingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var probe = new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = KeyPrefix, MaxKeys = 1 };
+            await Runner.RunAsync($"LIST {KeyPrefix}", null, (_, ct) => Client.ListObjectsV2Async(probe, ct), cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        catch (IOException e) when (e.InnerException is AmazonS3Exception { ErrorCode: "NoSuchBucket" })
+        {
+            // Lost with its region or deleted: the restore recreates it below.
+        }
+        await Runner.RunAsync($"CREATE BUCKET {Location.Bucket}", null,
+            (_, ct) => Client.PutBucketAsync(new PutBucketRequest { BucketName = Location.Bucket, UseClientRegion = Location.Endpoint is null }, ct),
+            cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>The object's metadata, or null when there is no such key.</summary>
     public async Task<GetObjectMetadataResponse?> HeadAsync(string key, CancellationToken cancellationToken)
     {

@@ -9,7 +9,8 @@ namespace Lifeboat.Storage.S3.Buckets;
 /// checked by MD5 by the server and against the ETag it returns) or into a directory (files named by key, modified
 /// times from the objects). Content is read from the repository verified, as every restore does. Existing objects or
 /// files that differ are replaced only with <see cref="BucketRestoreOptions.Overwrite"/>; otherwise the conflict is
-/// found before anything is written and the restore fails. The repository's index must be loaded.
+/// found before anything is written and the restore fails. A target bucket that does not exist is created first unless
+/// <see cref="BucketRestoreOptions.CreateBucket"/> is false. The repository's index must be loaded.
 /// </summary>
 public sealed class BucketRestorer(Repository.Repository repository)
 {
@@ -26,6 +27,7 @@ public sealed class BucketRestorer(Repository.Repository repository)
         var objects = await BucketManifest.ReadAsync(reader, snapshot, cancellationToken);
         var prefix = snapshot.Source.GetValueOrDefault("prefix") ?? "";
         using var bucket = new BucketConnection(target, options.S3);
+        var created = options.CreateBucket && await bucket.CreateBucketIfMissingAsync(cancellationToken);
         var existing = new Dictionary<string, (long Size, string ETag)>(StringComparer.Ordinal);
         await foreach (var listed in bucket.ListAsync(cancellationToken))
         {
@@ -65,7 +67,7 @@ public sealed class BucketRestorer(Repository.Repository repository)
         var uploader = new ObjectUploader(bucket, reader, snapshot, options.Overwrite);
         await Parallel.ForEachAsync(plan, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
             async (item, ct) => await uploader.UploadAsync(item.Entry, item.Key, ct));
-        return new BucketRestoreResult(objects.Count, objects.Sum(o => o.Size), plan.Count, identical);
+        return new BucketRestoreResult(objects.Count, objects.Sum(o => o.Size), plan.Count, identical, created);
     }
 
     /// <summary>

@@ -47,4 +47,13 @@ public sealed record RunRecord
 
     /// <summary>How long the run took.</summary>
     [JsonIgnore] public TimeSpan Duration => End - Start;
+
+    /// <summary>
+    /// The failure a component is in: its newest run (of <paramref name="runs"/>, one component's records, oldest
+    /// first) when that run failed or was skipped and no snapshot of the component was taken after it ended
+    /// (<paramref name="newestSnapshot"/>); null when the newest run succeeded or a later backup made up for it.
+    /// <c>lifeboat status</c> and the daemon's health both decide "failed" by this rule.
+    /// </summary>
+    public static RunRecord? UnresolvedFailure(IReadOnlyList<RunRecord> runs, DateTimeOffset? newestSnapshot) =>
+        runs.Count > 0 && runs[^1] is { Outcome: not Success } last && !(newestSnapshot > last.End) ? last : null;
 }

@@ -83,4 +83,37 @@ public sealed class BucketCliTests(S3rverFixture server) : IDisposable
         Assert.Equal(ExitCodes.Usage, neither.ExitCode);
         Assert.Equal(0, System.Text.Json.JsonDocument.Parse(snapshots.Stdout).RootElement.GetArrayLength());
     }
+
+    [Fact]
+    public async Task A_bucket_lost_after_its_backup_is_created_again_by_restore_bucket_unless_no_create_bucket_is_given()
+    {
+        var lost = await TestBucket.CreateAsync(server, "lost");
+        using var _ = lost;
+        var one = TestData.Random(80_000, 3);
+        await lost.PutAsync("videos/one.mp4", one, "video/mp4", new Dictionary<string, string> { ["job"] = "7" });
+        await lost.PutAsync("two.txt", TestData.Text(2_000, 4), "text/plain");
+        var env = Environment();
+        Assert.Equal(0, (await CliRunner.RunAsync(env, "init")).ExitCode);
+        var backup = await CliRunner.RunAsync(env, "backup", "bucket", lost.Location(), "--component", "media");
+        Assert.True(backup.ExitCode == 0, backup.Stderr);
+        await lost.DeleteBucketAsync();
+        Assert.False(await lost.ExistsAsync());
+
+        var refused = await CliRunner.RunAsync(env, "restore", "bucket", "latest", "--component", "media", "--to", lost.Location(), "--no-create-bucket");
+        var stillMissing = await lost.ExistsAsync();
+        var restore = await CliRunner.RunAsync(env, "restore", "bucket", "latest", "--component", "media", "--to", lost.Location(), "--json");
+
+        Assert.Equal(ExitCodes.Failure, refused.ExitCode);
+        Assert.Contains("does not exist", refused.Stderr);
+        Assert.False(stillMissing);
+        Assert.True(restore.ExitCode == 0, restore.Stderr);
+        using var json = System.Text.Json.JsonDocument.Parse(restore.Stdout);
+        Assert.True(json.RootElement.GetProperty("createdBucket").GetBoolean());
+        Assert.Equal(2, json.RootElement.GetProperty("written").GetInt32());
+        var restored = await lost.ReadAllAsync();
+        Assert.Equal(["two.txt", "videos/one.mp4"], restored.Keys);
+        Assert.Equal(one, restored["videos/one.mp4"].Content);
+        Assert.Equal("7", restored["videos/one.mp4"].Metadata["job"]);
+        Assert.Equal("video/mp4", restored["videos/one.mp4"].ContentType);
+    }
 }

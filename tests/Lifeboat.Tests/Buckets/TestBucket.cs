@@ -84,5 +84,29 @@ internal sealed class TestBucket : IDisposable
         return objects;
     }
 
+    /// <summary>Deletes every object and then the bucket itself, as a lost bucket (or region) leaves nothing behind.</summary>
+    public async Task DeleteBucketAsync()
+    {
+        foreach (var key in (await ReadAllAsync()).Keys)
+        {
+            await _client.DeleteObjectAsync(Name, key);
+        }
+        await _client.DeleteBucketAsync(Name);
+    }
+
+    /// <summary>Whether the bucket exists.</summary>
+    public async Task<bool> ExistsAsync()
+    {
+        try
+        {
+            await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Name, MaxKeys = 1 });
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
+        {
+            return false;
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 }

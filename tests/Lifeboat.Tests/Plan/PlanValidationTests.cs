@@ -325,4 +325,75 @@ public sealed class PlanValidationTests : IDisposable
         var e = Assert.Throws<InvalidOperationException>(() => kinds.CreateRunner(plan!.Component("good")));
         Assert.Contains("LIFEBOAT_TEST_UNSET_VARIABLE", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Schedule_tags_are_read_and_each_mistake_is_reported_at_its_value()
+    {
+        var (plan, errors) = Parse(Repositories + """
+            components:
+              db:
+                kind: command
+                command: [echo, dump]
+                schedule: { cron: "0 2 * * *", timezone: Europe/Berlin, tags: { weekly: SUN, monthly: last } }
+            """);
+        Assert.Empty(errors);
+        var schedule = plan!.Components[0].Schedule!;
+        Assert.Equal(new ScheduleTags(DayOfWeek.Sunday, ScheduleTags.LastDay), schedule.Tags);
+        // 2026-02-28 22:30 UTC is Saturday 23:30 in Berlin, the last day of February; an hour later it is Sunday, 1 March.
+        Assert.Equal(["monthly"], schedule.TagsAt(new DateTimeOffset(2026, 2, 28, 22, 30, 0, TimeSpan.Zero)));
+        Assert.Equal(["weekly"], schedule.TagsAt(new DateTimeOffset(2026, 2, 28, 23, 30, 0, TimeSpan.Zero)));
+
+        (_, errors) = Parse(Repositories + """
+            components:
+              a:
+                kind: command
+                command: [echo, dump]
+                schedule: { cron: "0 2 * * MON-FRI", tags: { weekly: sunday } }
+              b:
+                kind: command
+                command: [echo, dump]
+                schedule: { cron: "0 2 * * *", tags: { weekly: funday, monthly: 31, yearly: 1 } }
+              c:
+                kind: command
+                command: [echo, dump]
+                schedule: { cron: "0 2 1 * *", tags: { monthly: 15 } }
+            """);
+        Assert.Equal(["9:58", "13:52", "13:69", "13:73", "17:53"], errors.Select(At));
+        Assert.Contains("never runs on a Sunday", errors[0].Message, StringComparison.Ordinal);
+        Assert.Contains("'funday' is not a day of the week", errors[1].Message, StringComparison.Ordinal);
+        Assert.Contains("'31' is not a day every month has", errors[2].Message, StringComparison.Ordinal);
+        Assert.Contains("unknown key 'yearly'", errors[3].Message, StringComparison.Ordinal);
+        Assert.Contains("never runs on day 15", errors[4].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(" ", "[", "]", 5)]
+    [InlineData(" ", "{a: ", "}", 5)]
+    [InlineData("\n  ", "- ", "", 6)]
+    public void Yaml_nested_100000_deep_is_refused_at_once_with_the_line_where_it_gets_too_deep(string after, string open, string close, int line)
+    {
+        const int depth = 100_000;
+        var text = Repositories + "components:" + after + string.Concat(Enumerable.Repeat(open, depth)) + "x" + string.Concat(Enumerable.Repeat(close, depth)) + "\n";
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var (plan, errors) = Parse(text);
+        stopwatch.Stop();
+        Assert.Null(plan);
+        var error = Assert.Single(errors);
+        Assert.Contains($"more than {PlanLoader.MaxNesting} levels deep", error.Message, StringComparison.Ordinal);
+        Assert.Equal(line, error.Mark.Line);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Every_command_that_reads_a_plan_refuses_a_deeply_nested_one_with_exit_code_2_instead_of_crashing()
+    {
+        File.WriteAllText(_temp["lifeboat.yaml"], Repositories + "components: " + new string('[', 100_000) + new string(']', 100_000) + "\n");
+        foreach (var command in new[] { new[] { "plan", "validate" }, ["status"], ["backup"], ["serve"], ["alerts", "render"] })
+        {
+            var result = await Lifeboat.Tests.Cli.CliRunner.RunAsync(new Dictionary<string, string?>(), [.. command, "--plan", _temp["lifeboat.yaml"]]);
+            Assert.True(result.ExitCode == 2, $"{string.Join(' ', command)}: exit {result.ExitCode}: {result.Stderr[..Math.Min(500, result.Stderr.Length)]}");
+            Assert.Contains("lifeboat.yaml:5:", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("levels deep", result.Stderr, StringComparison.Ordinal);
+        }
+    }
 }

@@ -128,4 +128,72 @@ public sealed class StatusTests : IDisposable
         Assert.Equal("unknown", daily.GetProperty("state").GetString());
         Assert.Contains("lifeboat plan init", daily.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_component_whose_newest_run_failed_is_failed_with_exit_code_6_within_its_RPO_and_the_daemons_health_agrees()
+    {
+        File.WriteAllText(_temp["lifeboat.yaml"], """
+            repositories:
+              main: { location: ./repo, password-file: ./password }
+            components:
+              flaky:
+                kind: command
+                command: [sh, -c, "test -e ./broken && exit 7; echo dump"]
+                schedule: "@daily"
+                rpo: 25h
+              weekly:
+                kind: files
+                paths: [./weekly]
+                schedule: "@weekly"
+                rpo: 7d
+            """);
+        var env = new Dictionary<string, string?>();
+        async Task<(int Code, JsonElement Flaky, string Text)> StatusAsync()
+        {
+            var json = await CliRunner.RunAsync(env, "status", "--plan", _temp["lifeboat.yaml"], "--json");
+            var text = await CliRunner.RunAsync(env, "status", "--plan", _temp["lifeboat.yaml"]);
+            Assert.Equal(json.ExitCode, text.ExitCode);
+            var flaky = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("component").GetString() == "flaky");
+            return (json.ExitCode, flaky.Clone(), text.Stdout);
+        }
+        async Task<(string State, string Metrics)> DaemonAsync()
+        {
+            // What 'lifeboat serve' starts from: the repository's history, as /health and /metrics show it.
+            var plan = Plan;
+            var components = Lifeboat.Server.Plans.PlanScheduling.Components(plan);
+            var histories = await Lifeboat.Server.Plans.PlanHistory.LoadAsync(plan, components, TextWriter.Null, CancellationToken.None);
+            var metrics = new Lifeboat.Server.Metrics.BackupMetrics(components, histories, TimeProvider.System);
+            var health = JsonSerializer.SerializeToElement(metrics.Describe()).EnumerateArray().Single(c => c.GetProperty("component").GetString() == "flaky");
+            var text = new StringWriter();
+            metrics.Write(new Lifeboat.Server.Metrics.PrometheusTextWriter(text));
+            return (health.GetProperty("state").GetString()!, text.ToString());
+        }
+        Assert.Equal(0, (await CliRunner.RunAsync(env, "plan", "init", "--plan", _temp["lifeboat.yaml"])).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(env, "backup", "--plan", _temp["lifeboat.yaml"])).ExitCode);
+        Assert.Equal(0, (await StatusAsync()).Code);
+
+        // The dump starts failing: the snapshot from a minute ago still meets the RPO, but backups stopped working.
+        File.WriteAllText(_temp["broken"], "");
+        Assert.Equal(1, (await CliRunner.RunAsync(env, "backup", "--plan", _temp["lifeboat.yaml"], "flaky")).ExitCode);
+        var failed = await StatusAsync();
+        Assert.Equal(6, failed.Code);
+        Assert.Equal("failed", failed.Flaky.GetProperty("state").GetString());
+        Assert.True(failed.Flaky.GetProperty("rpoMet").GetBoolean());
+        Assert.True(failed.Flaky.GetProperty("lastRunFailed").GetBoolean());
+        Assert.Contains("exited with code 7", failed.Flaky.GetProperty("lastFailure").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Matches(@"flaky\s+failed", failed.Text);
+        Assert.Contains("the newest run failed for: flaky", failed.Text, StringComparison.Ordinal);
+        var daemon = await DaemonAsync();
+        Assert.Equal("failed", daemon.State);
+        Assert.Contains("lifeboat_backup_last_run_failed{component=\"flaky\"} 1", daemon.Metrics, StringComparison.Ordinal);
+        Assert.Contains("lifeboat_backup_last_run_failed{component=\"weekly\"} 0", daemon.Metrics, StringComparison.Ordinal);
+
+        // Fixed: the next run succeeds and everything is ok again.
+        File.Delete(_temp["broken"]);
+        Assert.Equal(0, (await CliRunner.RunAsync(env, "backup", "--plan", _temp["lifeboat.yaml"], "flaky")).ExitCode);
+        var recovered = await StatusAsync();
+        Assert.Equal(0, recovered.Code);
+        Assert.Equal("ok", recovered.Flaky.GetProperty("state").GetString());
+        Assert.Equal("ok", (await DaemonAsync()).State);
+    }
 }

@@ -103,17 +103,19 @@ public sealed class SqliteCliTests
 
         var scratch = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--scratch", temp["drill"], "--verify-query", "SELECT count(*) FROM \"order items\"=300");
         var fresh = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--target", temp["new/app.db"]);
-        Directory.CreateDirectory(temp["new"]);
-        var created = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--target", temp["new/app.db"]);
+        Directory.CreateDirectory(temp["existing"]);
+        var created = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--target", temp["existing/app.db"]);
         var again = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--scratch", temp["drill"]);
 
         Assert.True(scratch.ExitCode == 0, scratch.Stderr);
         Assert.Equal(original, Dump(temp["drill/app.db"]));
-        Assert.Equal(1, fresh.ExitCode);
-        Assert.Contains("does not exist", fresh.Stderr);
-        Assert.True(created.ExitCode == 0, created.Stderr);
+        // A missing directory is created; a new file takes the mode the backup recorded, not 0600.
+        Assert.True(fresh.ExitCode == 0, fresh.Stderr);
         Assert.Equal(original, Dump(temp["new/app.db"]));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(temp["new/app.db"]));
+        Assert.Equal(File.GetUnixFileMode(temp["app.db"]), File.GetUnixFileMode(temp["new/app.db"]));
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        Assert.Equal(original, Dump(temp["existing/app.db"]));
+        Assert.Equal(File.GetUnixFileMode(temp["app.db"]), File.GetUnixFileMode(temp["existing/app.db"]));
         Assert.DoesNotContain("kept as", created.Stdout);
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("already exists", again.Stderr);
@@ -238,5 +240,43 @@ public sealed class SqliteCliTests
         Assert.Equal("real.db", new FileInfo(temp["current.db"]).LinkTarget);
         Assert.Equal(original, Dump(temp["real.db"]));
         Assert.Single(Directory.GetFiles(temp.Path, "real.db.before-restore.*"));
+    }
+
+    [Fact]
+    public async Task A_database_lost_with_its_directory_is_restored_into_a_new_directory_with_the_recorded_mode_and_owner()
+    {
+        var (temp, environment) = await RepositoryAsync();
+        using var _ = temp;
+        Directory.CreateDirectory(temp["srv/app/data"]);
+        var live = temp["srv/app/data/app.db"];
+        CreateSample(live, 300);
+        var original = Dump(live);
+        File.SetUnixFileMode(live, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.SetUnixFileMode(temp["srv/app/data"], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        Posix.LChown(live, 999, 998);
+        Posix.LChown(temp["srv/app/data"], 999, 998);
+        var backup = await CliRunner.RunAsync(environment, "backup", "sqlite", live, "--component", "app-db");
+        Assert.True(backup.ExitCode == 0, backup.Stderr);
+        // The disk is lost: the database goes with its directory and the one above it.
+        Directory.Delete(temp["srv/app"], recursive: true);
+
+        var failing = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--component", "app-db", "--target", live,
+            "--verify-query", "SELECT count(*) FROM users=1");
+        var leftBehind = Directory.Exists(temp["srv/app"]);
+        var restore = await CliRunner.RunAsync(environment, "restore", "sqlite", "latest", "--component", "app-db", "--target", live,
+            "--verify-query", "SELECT count(*) FROM users=300");
+
+        // A failed restore creates nothing; a good one recreates the directories and the file as they were.
+        Assert.Equal(1, failing.ExitCode);
+        Assert.False(leftBehind);
+        Assert.True(restore.ExitCode == 0, restore.Stderr);
+        Assert.Equal(original, Dump(live));
+        var file = Posix.LStat(live);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, file.Permissions);
+        Assert.Equal((999u, 998u), (file.Uid, file.Gid));
+        var directory = Posix.LStat(temp["srv/app/data"]);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute, directory.Permissions);
+        Assert.Equal((999u, 998u), (directory.Uid, directory.Gid));
+        Assert.DoesNotContain("kept as", restore.Stdout);
     }
 }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using Lifeboat.Cli.Commands;
 using Lifeboat.Cli.Commands.Serve;
 
@@ -8,11 +10,13 @@ namespace Lifeboat.Cli;
 public static class Program
 {
     /// <summary>Builds the root command with every subcommand.</summary>
-    public static RootCommand Build()
+    public static Command Build()
     {
-        var root = new RootCommand("Lifeboat: encrypted, deduplicated backups with restores that are proven")
+        // Not a RootCommand: that takes its name from the executable ("Lifeboat.Cli"), while every message and the docs
+        // say "lifeboat", whatever the program file is called (the launcher, 'dotnet Lifeboat.Cli.dll', an app host).
+        var root = new Command("lifeboat", "Lifeboat: encrypted, deduplicated backups with restores that are proven")
         {
-            GlobalOptions.Repo, GlobalOptions.PasswordFile, GlobalOptions.Json, GlobalOptions.Quiet,
+            new HelpOption(), new VersionOption(), GlobalOptions.Repo, GlobalOptions.PasswordFile, GlobalOptions.Json, GlobalOptions.Quiet,
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), LsCommand.Create(),
             RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), UnlockCommand.Create(),
             ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(), WalCommand.Create(),
@@ -28,13 +32,16 @@ public static class Program
     private static async Task<int> RunAsync(string[] args)
     {
         var parse = Build().Parse(args);
-        if (parse.Errors.Count > 0)
+        var errors = parse.Errors.Select(e => e.Message)
+            .Concat(StrayOptions.Find(parse).Select(o => $"Unrecognized option '{o}' (an argument that starts with '-' goes after '--', or write ./{o} for a path)"))
+            .ToList();
+        if (errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
+            foreach (var error in errors)
             {
-                await Console.Error.WriteLineAsync($"lifeboat: {error.Message}");
+                await Console.Error.WriteLineAsync($"lifeboat: {error}");
             }
-            await Console.Error.WriteLineAsync("run 'lifeboat --help' for usage");
+            await Console.Error.WriteLineAsync($"run '{string.Join(' ', CommandPath(parse.CommandResult))} --help' for usage");
             return ExitCodes.Usage;
         }
         // The daemon and the WAL receiver handle SIGTERM themselves: their stops take longer than the command line's default two seconds.
@@ -46,4 +53,8 @@ public static class Program
         }
         return code;
     }
+
+    // "lifeboat wal push": the words that name the command, so the hint shows that command's help, not the root's.
+    private static IEnumerable<string> CommandPath(CommandResult? command) =>
+        command is null ? [] : [.. CommandPath(command.Parent as CommandResult), command.Command.Name];
 }

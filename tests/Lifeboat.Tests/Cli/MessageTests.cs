@@ -127,6 +127,34 @@ public sealed class MessageTests : IDisposable
     }
 
     [Fact]
+    public async Task The_command_a_failed_plan_backup_recommends_shows_the_failure()
+    {
+        var plan = _temp["plan/lifeboat.yaml"];
+        TestData.Write(plan, System.Text.Encoding.UTF8.GetBytes($"""
+            version: 1
+            repositories:
+              main:
+                location: {_temp["plan-repo"]}
+                password-env: MESSAGE_TEST_PASSWORD
+            components:
+              broken-dump:
+                kind: command
+                repository: main
+                command: ["sh", "-c", "echo dump refused >&2; exit 3"]
+            """));
+        _env["MESSAGE_TEST_PASSWORD"] = "message-test";
+        Succeeded(await Run("plan", "init", "--plan", plan));
+        var backup = await Run("backup", "--plan", plan);
+        Assert.Equal(ExitCodes.Failure, backup.ExitCode);
+        var advice = System.Text.RegularExpressions.Regex.Match(backup.Stderr, "'lifeboat ([^']+)' shows").Groups[1].Value;
+        Assert.StartsWith("status", advice);
+
+        var status = await Run(advice.Split(' '));
+        Assert.NotEqual(ExitCodes.Usage, status.ExitCode);
+        Assert.Contains("dump refused", status.Stdout + status.Stderr);
+    }
+
+    [Fact]
     public async Task Help_calls_the_program_lifeboat_as_every_message_does()
     {
         var help = await Run("--help");

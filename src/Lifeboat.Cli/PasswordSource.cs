@@ -27,7 +27,7 @@ public static class PasswordSource
         {
             return variable;
         }
-        return Prompt("Repository password", confirm);
+        return Prompt("Repository password", confirm, "set LIFEBOAT_PASSWORD or LIFEBOAT_PASSWORD_FILE, or pass --password-file");
     }
 
     /// <summary>Reads a second password (key add): $LIFEBOAT_NEW_PASSWORD_FILE, $LIFEBOAT_NEW_PASSWORD, or a prompt.</summary>
@@ -39,7 +39,8 @@ public static class PasswordSource
             return FromFile(file);
         }
         var variable = Environment.GetEnvironmentVariable("LIFEBOAT_NEW_PASSWORD");
-        return !string.IsNullOrEmpty(variable) ? variable : Prompt("New password", confirm: true);
+        return !string.IsNullOrEmpty(variable) ? variable
+            : Prompt("New password", confirm: true, "set LIFEBOAT_NEW_PASSWORD or LIFEBOAT_NEW_PASSWORD_FILE, or pass --new-password-file");
     }
 
     /// <summary>The source repository's password for copy: --from-password-file, $LIFEBOAT_FROM_PASSWORD_FILE, $LIFEBOAT_FROM_PASSWORD, or a prompt.</summary>
@@ -51,7 +52,8 @@ public static class PasswordSource
             return FromFile(file);
         }
         var variable = Environment.GetEnvironmentVariable("LIFEBOAT_FROM_PASSWORD");
-        return !string.IsNullOrEmpty(variable) ? variable : Prompt("Source repository password", confirm: false);
+        return !string.IsNullOrEmpty(variable) ? variable
+            : Prompt("Source repository password", confirm: false, "set LIFEBOAT_FROM_PASSWORD or LIFEBOAT_FROM_PASSWORD_FILE, or pass --from-password-file");
     }
 
     private static string FromFile(string file)
@@ -73,11 +75,13 @@ public static class PasswordSource
         return password;
     }
 
-    private static string Prompt(string label, bool confirm)
+    // Each password has its own variables: the message names the ones this password is read from, so a user whose
+    // repository password is set is not told to set it again when the new or the source password is missing.
+    private static string Prompt(string label, bool confirm, string howToGive)
     {
         if (Console.IsInputRedirected)
         {
-            throw new UsageException("no password given and no terminal to ask on: set LIFEBOAT_PASSWORD or LIFEBOAT_PASSWORD_FILE, or pass --password-file");
+            throw new UsageException($"no {label.ToLowerInvariant()} given and no terminal to ask on: {howToGive}");
         }
         var first = ReadHidden($"{label}: ");
         if (first.Length == 0)

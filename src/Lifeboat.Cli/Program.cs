@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using Lifeboat.Cli.Commands;
 using Lifeboat.Cli.Commands.Serve;
 
@@ -8,14 +10,16 @@ namespace Lifeboat.Cli;
 public static class Program
 {
     /// <summary>Builds the root command with every subcommand.</summary>
-    public static RootCommand Build() => Build(planComponents: false);
+    public static Command Build() => Build(planComponents: false);
 
     // With planComponents, 'backup' has no source subcommands, so after --plan every argument is a component name.
-    private static RootCommand Build(bool planComponents)
+    private static Command Build(bool planComponents)
     {
-        var root = new RootCommand("Lifeboat: encrypted, deduplicated backups with restores that are proven")
+        // Not a RootCommand: that takes its name from the executable ("Lifeboat.Cli"), while every message and the docs
+        // say "lifeboat", whatever the program file is called (the launcher, 'dotnet Lifeboat.Cli.dll', an app host).
+        var root = new Command("lifeboat", "Lifeboat: encrypted, deduplicated backups with restores that are proven")
         {
-            GlobalOptions.Repo, GlobalOptions.PasswordFile, GlobalOptions.Json, GlobalOptions.Quiet,
+            new HelpOption(), new VersionOption(), GlobalOptions.Repo, GlobalOptions.PasswordFile, GlobalOptions.Json, GlobalOptions.Quiet,
             InitCommand.Create(), BackupCommand.Create(sources: !planComponents), SnapshotsCommand.Create(), LsCommand.Create(),
             RestoreCommand.Create(), CheckCommand.Create(), KeyCommand.Create(), RepairCommand.Create(), UnlockCommand.Create(),
             ForgetCommand.Create(), PruneCommand.Create(), CopyCommand.Create(), DemoCommand.Create(), WalCommand.Create(),
@@ -36,13 +40,16 @@ public static class Program
         {
             parse = Build(planComponents: true).Parse(args);
         }
-        if (parse.Errors.Count > 0)
+        var errors = parse.Errors.Select(e => e.Message)
+            .Concat(StrayOptions.Find(parse).Select(o => $"Unrecognized option '{o}' (an argument that starts with '-' goes after '--', or write ./{o} for a path)"))
+            .ToList();
+        if (errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
+            foreach (var error in errors)
             {
-                await Console.Error.WriteLineAsync($"lifeboat: {error.Message}");
+                await Console.Error.WriteLineAsync($"lifeboat: {error}");
             }
-            await Console.Error.WriteLineAsync("run 'lifeboat --help' for usage");
+            await Console.Error.WriteLineAsync($"run '{string.Join(' ', CommandPath(parse.CommandResult))} --help' for usage");
             return ExitCodes.Usage;
         }
         // The daemon and the WAL receiver handle SIGTERM themselves: their stops take longer than the command line's default two seconds.
@@ -54,4 +61,8 @@ public static class Program
         }
         return code;
     }
+
+    // "lifeboat wal push": the words that name the command, so the hint shows that command's help, not the root's.
+    private static IEnumerable<string> CommandPath(CommandResult? command) =>
+        command is null ? [] : [.. CommandPath(command.Parent as CommandResult), command.Command.Name];
 }

@@ -39,14 +39,14 @@ public static class AlertsCommand
             {
                 throw new UsageException($"--failure-window '{parse.GetValue(failureWindow)}' is not a duration such as 1h or 30m");
             }
-            var file = PlanOption.Locate(parse, plan);
+            var file = Path.GetFullPath(PlanOption.Locate(parse, plan));
             var loaded = PlanLoader.Load(file, PlanKinds.Create());
             var components = loaded.Components.Where(c => c.Schedule is not null).Select(c => (c.Name, c.Rpo)).ToList();
             if (components.Count == 0)
             {
                 throw new UsageException($"the plan {file} schedules no component, so 'lifeboat serve' exports no metrics to alert on; give components a 'schedule:'");
             }
-            var yaml = AlertRulesRenderer.Render(components, new AlertRuleOptions { SizeChange = change, FailureWindow = window }, Path.GetFileName(file));
+            var yaml = AlertRulesRenderer.Render(components, new AlertRuleOptions { SizeChange = change, FailureWindow = window }, file);
             if (parse.GetValue(output) is { } path)
             {
                 await WriteAtomicallyAsync(Path.GetFullPath(path), yaml, cancellationToken);

@@ -23,10 +23,10 @@ public static class CheckCommand
             };
             var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.Shared, ct);
             ct = context.Token;
-            var stage = "";
+            var progress = new CheckProgress();
             var report = await ProgressDisplay.RunAsync(context.ShowProgress, "check",
-                () => new Checker(repository).RunAsync(options, new Progress<string>(s => stage = s), ct),
-                () => new ProgressDisplay.Sample(stage, 0, 0));
+                () => new Checker(repository).RunAsync(options, progress, ct),
+                () => new ProgressDisplay.Sample(progress.Stage, progress.BytesDone, progress.BytesTotal));
             if (context.Json)
             {
                 CommandContext.WriteJson(report);

@@ -10,18 +10,23 @@ public static class LsCommand
     public static Command Create()
     {
         var snapshot = new Argument<string>("snapshot") { Description = "Snapshot ID (or a unique prefix) or 'latest'" };
-        var path = new Argument<string?>("path") { Description = "Only list below this absolute path", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("ls", "List the files in a snapshot") { snapshot, path };
+        var path = new Argument<string?>("path") { Description = "Only list this absolute path and what is below it", Arity = ArgumentArity.ZeroOrOne };
+        var component = new Option<string?>("--component") { Description = "With 'latest': only snapshots of this component" };
+        var host = new Option<string?>("--host") { Description = "With 'latest': only snapshots from this host" };
+        var command = new Command("ls", "List the files in a snapshot") { snapshot, path, component, host };
         command.SetBody(async (context, ct) =>
         {
             var repository = await context.OpenRepositoryAsync(loadIndex: true, LockMode.None, ct);
-            var (_, found) = await CommandContext.FindSnapshotAsync(repository, context.Parse.GetValue(snapshot)!, null, [], ct);
+            var (id, found) = await CommandContext.FindSnapshotAsync(repository, context.Parse.GetValue(snapshot)!, context.Parse.GetValue(host), [], ct,
+                context.Parse.GetValue(component));
             var prefix = context.Parse.GetValue(path) is { } p ? "/" + p.Trim('/') : null;
             var rows = new List<object>();
+            var listed = 0;
             await new TreeReader(repository).WalkAsync(TreeReader.ParseId(found.Tree), "/", (nodePath, node) =>
             {
-                if (prefix is null || nodePath == prefix || nodePath.StartsWith(prefix + "/", StringComparison.Ordinal))
+                if (prefix is null || prefix == "/" || nodePath == prefix || nodePath.StartsWith(prefix + "/", StringComparison.Ordinal))
                 {
+                    listed++;
                     if (context.Json)
                     {
                         rows.Add(new { path = nodePath, type = node.Type, size = node.Size, mode = Convert.ToString(node.Mode, 8), mtime = DateTimeOffset.FromUnixTimeMilliseconds(node.MtimeNanos / 1_000_000) });
@@ -36,6 +41,11 @@ public static class LsCommand
                 }
                 return Task.CompletedTask;
             }, ct);
+            // An empty listing would read as "the path is there and empty"; a path the snapshot lacks is an error.
+            if (prefix is not null && listed == 0)
+            {
+                throw new UsageException($"snapshot {id.Short} holds nothing at {prefix}; 'lifeboat ls {id.Short}' lists what it holds");
+            }
             if (context.Json)
             {
                 CommandContext.WriteJson(rows);

@@ -42,7 +42,7 @@ public static class PlanBackup
         var failed = report.Runs.Count(r => r.Outcome != RunRecord.Success);
         if (failed > 0)
         {
-            await Console.Error.WriteLineAsync($"lifeboat: {failed} of {report.Runs.Count} components failed; 'lifeboat status' shows each one's last failure");
+            await Console.Error.WriteLineAsync($"lifeboat: {failed} of {report.Runs.Count} components failed; 'lifeboat status --plan {plan.File}' shows each one's last failure");
         }
         return report.Success ? ExitCodes.Success : cancellationToken.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Failure;
     }

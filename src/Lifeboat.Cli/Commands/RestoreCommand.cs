@@ -16,7 +16,11 @@ public static class RestoreCommand
         var include = new Option<string[]>("--include", "-i") { Description = "Restore only this absolute snapshot path and what is below it (repeatable)" };
         var host = new Option<string?>("--host") { Description = "With 'latest': only snapshots from this host" };
         var path = new Option<string[]>("--path") { Description = "With 'latest': only snapshots that include this path (repeatable)" };
-        var command = new Command("restore", "Restore a snapshot into a directory, verifying every file (or a source: see the subcommands)") { snapshot, target, include, host, path };
+        var component = new Option<string?>("--component") { Description = "With 'latest': only snapshots of this component" };
+        var command = new Command("restore", "Restore a snapshot into a directory, verifying every file (or a source: see the subcommands)")
+        {
+            snapshot, target, include, host, path, component,
+        };
         foreach (var source in SourceCommands.Restores())
         {
             command.Subcommands.Add(source);
@@ -26,7 +30,7 @@ public static class RestoreCommand
             var repository = await context.OpenRepositoryAsync(loadIndex: true, LockMode.Shared, ct);
             ct = context.Token;
             var (id, found) = await CommandContext.FindSnapshotAsync(repository, context.Parse.GetValue(snapshot)!,
-                context.Parse.GetValue(host), context.Parse.GetValue(path) ?? [], ct);
+                context.Parse.GetValue(host), context.Parse.GetValue(path) ?? [], ct, context.Parse.GetValue(component));
             var options = new RestoreOptions { Target = context.Parse.GetValue(target)!, Includes = context.Parse.GetValue(include) ?? [] };
             var progress = new RestoreProgress();
             var stopwatch = Stopwatch.StartNew();

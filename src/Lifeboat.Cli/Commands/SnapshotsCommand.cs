@@ -23,18 +23,20 @@ public static class SnapshotsCommand
                 CommandContext.WriteJson(snapshots.Select(s => new { id = s.Id.ToString(), snapshot = s.Snapshot }));
                 return ExitCodes.Success;
             }
-            Console.WriteLine($"{"ID",-8}  {"Time",-19}  {"Host",-16}  {"Component",-10}  {"Size",10}  Tags / Paths");
+            // Columns as wide as their longest value: a host or component cut short can no longer be told from
+            // another, or passed to --host or --component.
+            var hostWidth = snapshots.Select(s => s.Snapshot.Host.Length).Append("Host".Length).Max();
+            var componentWidth = snapshots.Select(s => s.Snapshot.Component.Length).Append("Component".Length).Max();
+            Console.WriteLine($"{"ID",-8}  {"Time",-19}  {"Host".PadRight(hostWidth)}  {"Component".PadRight(componentWidth)}  {"Size",10}  Tags / Paths");
             foreach (var (id, s) in snapshots)
             {
                 var size = Size.Format(s.Summary?.TotalBytes ?? 0);
                 var tags = s.Tags.Count > 0 ? "[" + string.Join(",", s.Tags) + "] " : "";
-                Console.WriteLine($"{id.Short,-8}  {s.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {Truncate(s.Host, 16),-16}  {Truncate(s.Component, 10),-10}  {size,10}  {tags}{string.Join(" ", s.Paths)}");
+                Console.WriteLine($"{id.Short,-8}  {s.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {s.Host.PadRight(hostWidth)}  {s.Component.PadRight(componentWidth)}  {size,10}  {tags}{string.Join(" ", s.Paths)}");
             }
             Console.WriteLine($"{snapshots.Count} snapshots");
             return ExitCodes.Success;
         });
         return command;
     }
-
-    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 }

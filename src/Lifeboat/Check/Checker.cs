@@ -18,13 +18,18 @@ public sealed class Checker(Repository.Repository repository)
     private readonly ConcurrentQueue<string> _errors = new();
     private readonly ConcurrentQueue<string> _warnings = new();
     private readonly ConcurrentDictionary<Digest, string> _badChunks = new();
+    private CheckProgress _progress = new();
 
-    /// <summary>Runs the check. Uses the repository's index, which must be empty (the checker loads it tolerantly).</summary>
-    public async Task<CheckReport> RunAsync(CheckOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the check, reporting how far it has come in <paramref name="progress"/> (optional). Uses the repository's
+    /// index, which must be empty (the checker loads it tolerantly).
+    /// </summary>
+    public async Task<CheckReport> RunAsync(CheckOptions options, CheckProgress? progress, CancellationToken cancellationToken)
     {
-        progress?.Report("loading indexes");
+        _progress = progress ?? new CheckProgress();
+        _progress.Begin("loading indexes");
         await LoadIndexesAsync(cancellationToken);
-        progress?.Report("listing packs");
+        _progress.Begin("listing packs");
         var stored = new Dictionary<Digest, long>();
         await foreach (var info in repository.Store.ListAsync(BlobKind.Pack, cancellationToken))
         {
@@ -39,6 +44,8 @@ public sealed class Checker(Repository.Repository repository)
         }
         var indexed = repository.Index.EntriesByPack();
         CheckPackPresence(indexed, stored);
+        // Every listing a snapshot reaches is loaded once, so the indexed trees are what the structure check reads.
+        _progress.Expect(indexed.Values.Sum(entries => entries.Where(e => e.Type == ChunkType.Tree).Sum(e => (long)e.RawLength)));
 
         var packsRead = 0;
         long chunksRead = 0;
@@ -46,18 +53,20 @@ public sealed class Checker(Repository.Repository repository)
         {
             var selected = SelectPacks(indexed.Keys.Where(stored.ContainsKey), options.SubsetPercent);
             var done = 0;
+            _progress.Expect(selected.Sum(p => stored[p]));
             await Parallel.ForEachAsync(selected, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
                 async (pack, ct) =>
                 {
                     Interlocked.Add(ref chunksRead, await ReadPackAsync(pack, stored[pack], indexed[pack], ct));
-                    progress?.Report($"read {Interlocked.Increment(ref done)}/{selected.Count} packs");
+                    _progress.Verified(stored[pack]);
+                    _progress.Begin($"read {Interlocked.Increment(ref done)}/{selected.Count} packs");
                 });
             packsRead = selected.Count;
         }
 
-        progress?.Report("checking snapshots");
+        _progress.Begin("checking snapshots");
         var (snapshotCount, damaged) = await CheckSnapshotsAsync(cancellationToken);
-        progress?.Report("checking run records");
+        _progress.Begin("checking run records");
         var damagedRuns = new List<string>();
         await new Runs.RunLog(repository).LoadAsync(cancellationToken, damagedRuns);
         foreach (var run in damagedRuns)
@@ -111,9 +120,13 @@ public sealed class Checker(Repository.Repository repository)
                 MarkBad(entries.Where(e => (long)e.Offset + e.StoredLength > size - PackHeader.TrailerSize), $"its pack {pack.Short} is truncated");
             }
         }
-        foreach (var pack in stored.Keys.Where(p => !indexed.ContainsKey(p)))
+        // One line for all of them: an interrupted backup can leave hundreds, and they are one finding with one remedy.
+        var unindexed = stored.Where(p => !indexed.ContainsKey(p.Key)).ToList();
+        if (unindexed.Count > 0)
         {
-            _warnings.Enqueue($"pack {pack.Short} is not in any index (left by an interrupted backup; 'lifeboat repair index' adds it)");
+            var bytes = unindexed.Sum(p => p.Value).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+            _warnings.Enqueue($"{unindexed.Count} packs ({bytes} bytes) are in no index, left by interrupted backups: 'lifeboat prune' deletes them "
+                + "('lifeboat repair index' indexes them again, if a snapshot misses their chunks)");
         }
     }
 
@@ -273,6 +286,7 @@ public sealed class Checker(Repository.Repository repository)
                 throw new CorruptObjectException(reason);
             }
             tree = await trees.LoadAsync(id, cancellationToken);
+            _progress.Verified(repository.Index.TryGet(id, out var location) ? location.Entry.RawLength : 0);
         }
         catch (CorruptObjectException e)
         {

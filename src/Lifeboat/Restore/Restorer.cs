@@ -33,9 +33,11 @@ public sealed class Restorer(Repository.Repository repository)
                 throw new ArgumentException($"the snapshot holds no directory {root}");
             }
         }
-        if (includes.Count > 0 && items.Count == 0)
+        // Each include on its own: one that matches nothing is a typo, which must not pass as a restore of the others.
+        var missing = options.Includes.Where((_, i) => !items.Any(item => item.SnapshotPath == includes[i] || item.SnapshotPath.StartsWith(includes[i] + "/", StringComparison.Ordinal))).ToList();
+        if (root is null && missing.Count > 0)
         {
-            throw new ArgumentException($"the snapshot holds nothing at {string.Join(", ", options.Includes)}");
+            throw new ArgumentException($"the snapshot holds nothing at {string.Join(", ", missing)}");
         }
         var errors = new ConcurrentBag<RestoreError>();
         Directory.CreateDirectory(target);

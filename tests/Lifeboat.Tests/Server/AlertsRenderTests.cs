@@ -82,6 +82,42 @@ public sealed class AlertsRenderTests : IDisposable
     }
 
     [Fact]
+    public async Task The_commands_the_rpo_alert_tells_the_operator_to_run_back_up_the_component_and_then_report_it_in_time()
+    {
+        var plan = _directory["lifeboat.yaml"];
+        await File.WriteAllTextAsync(plan, $"""
+            version: 1
+            repositories:
+              main:
+                location: {_directory["repo"]}
+                password-env: ALERTS_TEST_PASSWORD
+            components:
+              orders-db:
+                kind: command
+                repository: main
+                command: ["echo", "orders"]
+                schedule:
+                  cron: "0 2 * * *"
+                rpo: 25h
+            """);
+        var environment = new Dictionary<string, string?> { ["ALERTS_TEST_PASSWORD"] = "alerts-test" };
+        Assert.Equal(0, (await CliRunner.RunAsync(environment, "plan", "init", "--plan", plan)).ExitCode);
+        var rendered = await CliRunner.RunAsync(environment, "alerts", "render", "--plan", plan);
+        Assert.True(rendered.ExitCode == 0, rendered.Stderr);
+
+        // What the operator paged by the alert copies: every 'lifeboat ...' command of its description, in order.
+        var description = ((YamlMappingNode)Assert.Single(Rules(Root(rendered.Stdout), "lifeboat-rpo"))["annotations"])["description"].ToString();
+        var commands = System.Text.RegularExpressions.Regex.Matches(description, "'lifeboat ([^']+)'").Select(m => m.Groups[1].Value.Split(' ')).ToList();
+        Assert.NotEmpty(commands);
+        foreach (var command in commands)
+        {
+            var result = await CliRunner.RunAsync(environment, command);
+            Assert.True(result.ExitCode == 0, $"lifeboat {string.Join(' ', command)} exited {result.ExitCode}: {result.Stderr}");
+        }
+        Assert.Single(Directory.GetFiles(_directory["repo/snapshots"]));
+    }
+
+    [Fact]
     public async Task Alerts_render_on_an_invalid_plan_reports_the_error_with_its_line_and_writes_nothing()
     {
         var plan = _directory["lifeboat.yaml"];

@@ -39,6 +39,7 @@ public sealed class Checker(Repository.Repository repository)
         }
         var indexed = repository.Index.EntriesByPack();
         CheckPackPresence(indexed, stored);
+        await CheckPartialObjectsAsync(cancellationToken);
 
         var packsRead = 0;
         long chunksRead = 0;
@@ -113,7 +114,26 @@ public sealed class Checker(Repository.Repository repository)
         }
         foreach (var pack in stored.Keys.Where(p => !indexed.ContainsKey(p)))
         {
-            _warnings.Enqueue($"pack {pack.Short} is not in any index (left by an interrupted backup; 'lifeboat repair index' adds it)");
+            _warnings.Enqueue($"pack {pack.Short} ({stored[pack]} bytes) is not in any index: left by an interrupted or failed backup, " +
+                "it only takes space and 'lifeboat prune' deletes it (if chunks are also reported missing from the index, " +
+                "run 'lifeboat repair index' first: it indexes the pack again)");
+        }
+    }
+
+    // Partial objects are no damage (nothing refers to them), but they can fill a disk, so they are never passed over.
+    private async Task CheckPartialObjectsAsync(CancellationToken cancellationToken)
+    {
+        var partials = new List<PartialObject>();
+        await foreach (var partial in repository.Store.ListPartialAsync(cancellationToken))
+        {
+            partials.Add(partial);
+        }
+        if (partials.Count > 0)
+        {
+            var examples = string.Join(", ", partials.Take(3).Select(p => p.Path)) + (partials.Count > 3 ? ", ..." : "");
+            _warnings.Enqueue($"{partials.Count} partial objects ({partials.Sum(p => p.Size)} bytes: {examples}) were left by " +
+                $"interrupted or failed writes (a killed run, a full disk); 'lifeboat prune' deletes those not written to for " +
+                $"{Locking.LockManager.StaleAfter.TotalMinutes:0} minutes");
         }
     }
 

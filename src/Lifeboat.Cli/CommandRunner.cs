@@ -48,7 +48,9 @@ public static class CommandRunner
         RepositoryExistsException => (ExitCodes.Failure, e.Message),
         FileNotFoundException or DirectoryNotFoundException => (ExitCodes.Failure, e.Message),
         IOException when e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) =>
-            (ExitCodes.Failure, $"{e.Message}: the disk is full; nothing was recorded, free space and run again"),
+            (ExitCodes.Failure, $"{e.Message}: the disk is full; nothing was recorded. What the failed run stored in the " +
+                "repository only takes space: 'lifeboat prune' deletes it (and the partial objects of runs killed or failed " +
+                "over 30 minutes ago); free space and run again"),
         IOException or UnauthorizedAccessException or CryptographicException => (ExitCodes.Failure, e.Message),
         InvalidOperationException => (ExitCodes.Failure, e.Message),
         _ => (ExitCodes.Failure, $"unexpected error: {e}"),

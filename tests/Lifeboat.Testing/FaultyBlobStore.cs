@@ -154,6 +154,14 @@ public sealed class FaultyBlobStore : IBlobStore
         inner.ListAsync(kind, cancellationToken);
 
     /// <inheritdoc />
+    public IAsyncEnumerable<PartialObject> ListPartialAsync(CancellationToken cancellationToken) =>
+        inner.ListPartialAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> DeletePartialAsync(PartialObject partial, DateTimeOffset writtenBefore, CancellationToken cancellationToken) =>
+        inner.DeletePartialAsync(partial, writtenBefore, cancellationToken);
+
+    /// <inheritdoc />
     public Task DeleteAsync(BlobName name, CancellationToken cancellationToken)
     {
         var number = Interlocked.Increment(ref deletes);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Lifeboat.Locking;
 using Lifeboat.Maintenance;
 
 namespace Lifeboat.Cli.Commands;
@@ -35,7 +36,13 @@ public static class PruneCommand
             {
                 var verb = dry ? "would delete" : "deleted";
                 Console.WriteLine($"{verb} {report.PacksDeleted} unused packs and {report.UnindexedDeleted} unindexed packs, repacked {report.PacksRepacked} into {report.PacksWritten}");
-                Console.WriteLine($"{(dry ? "would free" : "freed")} {Size.Format(report.BytesFreed)} ({Size.Format(report.BytesDeleted)} deleted, {Size.Format(report.BytesWritten)} written); {report.ChunksUsed} chunks in use");
+                Console.WriteLine($"{verb} {report.PartialDeleted} partial objects of interrupted writes ({Size.Format(report.PartialBytesDeleted)})");
+                if (report.PartialKept > 0)
+                {
+                    Console.WriteLine($"kept {report.PartialKept} partial objects written to in the last {LockManager.StaleAfter.TotalMinutes:0} minutes: " +
+                        "a writer may still be using them; a later prune deletes them");
+                }
+                Console.WriteLine($"{(dry ? "would free" : "freed")} {Size.Format(report.BytesFreed)} ({Size.Format(report.BytesDeleted + report.PartialBytesDeleted)} deleted, {Size.Format(report.BytesWritten)} written); {report.ChunksUsed} chunks in use");
             }
             return ExitCodes.Success;
         });

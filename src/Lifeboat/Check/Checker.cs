@@ -46,6 +46,7 @@ public sealed class Checker(Repository.Repository repository)
         CheckPackPresence(indexed, stored);
         // Every listing a snapshot reaches is loaded once, so the indexed trees are what the structure check reads.
         _progress.Expect(indexed.Values.Sum(entries => entries.Where(e => e.Type == ChunkType.Tree).Sum(e => (long)e.RawLength)));
+        await CheckPartialObjectsAsync(cancellationToken);
 
         var packsRead = 0;
         long chunksRead = 0;
@@ -127,6 +128,23 @@ public sealed class Checker(Repository.Repository repository)
             var bytes = unindexed.Sum(p => p.Value).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
             _warnings.Enqueue($"{unindexed.Count} packs ({bytes} bytes) are in no index, left by interrupted backups: 'lifeboat prune' deletes them "
                 + "('lifeboat repair index' indexes them again, if a snapshot misses their chunks)");
+        }
+    }
+
+    // Partial objects are no damage (nothing refers to them), but they can fill a disk, so they are never passed over.
+    private async Task CheckPartialObjectsAsync(CancellationToken cancellationToken)
+    {
+        var partials = new List<PartialObject>();
+        await foreach (var partial in repository.Store.ListPartialAsync(cancellationToken))
+        {
+            partials.Add(partial);
+        }
+        if (partials.Count > 0)
+        {
+            var examples = string.Join(", ", partials.Take(3).Select(p => p.Path)) + (partials.Count > 3 ? ", ..." : "");
+            _warnings.Enqueue($"{partials.Count} partial objects ({partials.Sum(p => p.Size)} bytes: {examples}) were left by " +
+                $"interrupted or failed writes (a killed run, a full disk); 'lifeboat prune' deletes those not written to for " +
+                $"{Locking.LockManager.StaleAfter.TotalMinutes:0} minutes");
         }
     }
 

@@ -16,6 +16,14 @@ public sealed record LockInfo
     [JsonPropertyName("host")] public string Host { get; init; } = "";
     /// <summary>Process ID of the holder on its host.</summary>
     [JsonPropertyName("pid")] public int ProcessId { get; init; }
+    /// <summary>
+    /// Start time of the holder's process (clock ticks since boot, /proc/&lt;pid&gt;/stat field 22), so a later process that
+    /// reuses the PID is not mistaken for the holder. Absent in locks written by older versions and where the OS has no
+    /// /proc; such locks are judged by the PID alone.
+    /// </summary>
+    [JsonPropertyName("pidStart")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? ProcessStart { get; init; }
     /// <summary>User of the holder.</summary>
     [JsonPropertyName("username")] public string Username { get; init; } = "";
     /// <summary>What the holder is doing (for messages).</summary>

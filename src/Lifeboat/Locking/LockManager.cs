@@ -16,6 +16,9 @@ public sealed class LockManager(Repository.Repository repository, TimeProvider c
 {
     private static readonly byte[] Aad = Encoding.ASCII.GetBytes("lifeboat-lock");
 
+    // This process's start time, written into its locks; read once, it does not change.
+    private static readonly long? OwnStart = ProcessIdentity.StartTimeOf(Environment.ProcessId);
+
     /// <summary>How often a held lock is rewritten.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(5);
 
@@ -117,6 +120,7 @@ public sealed class LockManager(Repository.Repository repository, TimeProvider c
         Exclusive = exclusive,
         Host = Environment.MachineName,
         ProcessId = Environment.ProcessId,
+        ProcessStart = OwnStart,
         Username = Environment.UserName,
         Operation = operation,
     };
@@ -157,9 +161,14 @@ public sealed class LockManager(Repository.Repository repository, TimeProvider c
         {
             return true;
         }
-        // A lock from this host whose process is gone was left by a crash: stale at once.
-        return info.Host == Environment.MachineName && info.ProcessId != Environment.ProcessId && !ProcessExists(info.ProcessId);
+        // A lock from this host whose process is gone was left by a crash: stale at once. The PID alone is not enough:
+        // after a crash it is soon reused, and a dead prune's lock would then look live for as long as the new process
+        // runs. A lock this process wrote itself (an old refresh) counts as live.
+        if (info.Host != Environment.MachineName
+            || (info.ProcessId == Environment.ProcessId && (info.ProcessStart is null || info.ProcessStart == OwnStart)))
+        {
+            return false;
+        }
+        return !ProcessIdentity.IsAlive(info.ProcessId, info.ProcessStart);
     }
-
-    private static bool ProcessExists(int pid) => pid > 0 && Directory.Exists($"/proc/{pid}");
 }

@@ -15,8 +15,14 @@ public sealed record PruneReport
     public long BytesDeleted { get; init; }
     /// <summary>Bytes of packs written.</summary>
     public long BytesWritten { get; init; }
-    /// <summary>Bytes freed: deleted minus written.</summary>
-    public long BytesFreed => BytesDeleted - BytesWritten;
+    /// <summary>Partial objects (unfinished writes of killed or failed runs) deleted.</summary>
+    public int PartialDeleted { get; init; }
+    /// <summary>Bytes of partial objects deleted.</summary>
+    public long PartialBytesDeleted { get; init; }
+    /// <summary>Partial objects kept because they were written to recently: a writer may still be using them.</summary>
+    public int PartialKept { get; init; }
+    /// <summary>Bytes freed: packs and partial objects deleted, minus packs written.</summary>
+    public long BytesFreed => BytesDeleted + PartialBytesDeleted - BytesWritten;
     /// <summary>Chunks still in use.</summary>
     public long ChunksUsed { get; init; }
     /// <summary>Whether nothing was changed.</summary>

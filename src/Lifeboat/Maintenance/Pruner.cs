@@ -1,4 +1,5 @@
 using Lifeboat.Crypto;
+using Lifeboat.Locking;
 using Lifeboat.Repository;
 using Lifeboat.Snapshots;
 using Lifeboat.Storage;
@@ -10,9 +11,14 @@ namespace Lifeboat.Maintenance;
 /// a damaged snapshot, tree or index, a used chunk missing from the index, or a pack listing that lacks indexed packs
 /// all abort it before anything is deleted. Order of work, so a crash anywhere leaves a consistent repository and a
 /// second prune finishes the job: write repacked packs (durable) → write the new index → delete the old index files →
-/// delete packs that are no longer needed.
+/// delete packs that are no longer needed. Packs no index lists and partial objects (<see cref="IBlobStore.ListPartialAsync"/>)
+/// are left by killed or failed backups and nothing refers to them: they are deleted first, once the used chunks are
+/// known to be indexed, so a prune frees space even on a disk too full to write the new index. A partial object is
+/// deleted only when no writer can still be using it: prune holds the exclusive lock, and a writer that holds none (run
+/// records, WAL objects) or lost its lock stops writing; one not written to for <see cref="LockManager.StaleAfter"/> is taken
+/// as abandoned, as a lock not refreshed for that long is.
 /// </summary>
-public sealed class Pruner(Repository.Repository repository)
+public sealed class Pruner(Repository.Repository repository, TimeProvider? clock = null)
 {
     /// <summary>Runs prune. The repository's index must not be loaded yet (prune loads it strictly).</summary>
     public async Task<PruneReport> RunAsync(PruneOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -78,12 +84,22 @@ public sealed class Pruner(Repository.Repository repository)
             }
         }
         var unindexed = packSizes.Keys.Where(p => !indexed.ContainsKey(p)).ToList();
+        var writtenBefore = (clock ?? TimeProvider.System).GetUtcNow() - LockManager.StaleAfter;
+        var partials = new List<PartialObject>();
+        await foreach (var partial in repository.Store.ListPartialAsync(cancellationToken))
+        {
+            partials.Add(partial);
+        }
+        var abandoned = partials.Where(p => p.LastWrite < writtenBefore).ToList();
         var report = new PruneReport
         {
             PacksDeleted = delete.Count,
             PacksRepacked = repack.Count,
             UnindexedDeleted = unindexed.Count,
             BytesDeleted = delete.Concat(repack.Select(r => r.Pack)).Concat(unindexed).Sum(p => packSizes[p]),
+            PartialDeleted = abandoned.Count,
+            PartialBytesDeleted = abandoned.Sum(p => p.Size),
+            PartialKept = partials.Count - abandoned.Count,
             ChunksUsed = used.Count,
             DryRun = options.DryRun,
         };
@@ -91,6 +107,28 @@ public sealed class Pruner(Repository.Repository repository)
         {
             return report;
         }
+
+        progress?.Report("deleting leftovers of interrupted backups");
+        foreach (var pack in unindexed)
+        {
+            await repository.Store.DeleteAsync(new BlobName(BlobKind.Pack, pack.ToString()), cancellationToken);
+        }
+        var partialDeleted = 0;
+        long partialBytes = 0;
+        foreach (var partial in abandoned)
+        {
+            if (await repository.Store.DeletePartialAsync(partial, writtenBefore, cancellationToken))
+            {
+                partialDeleted++;
+                partialBytes += partial.Size;
+            }
+        }
+        report = report with
+        {
+            PartialDeleted = partialDeleted,
+            PartialBytesDeleted = partialBytes,
+            PartialKept = partials.Count - partialDeleted,
+        };
 
         progress?.Report($"repacking {repack.Count} packs");
         var (written, writtenBytes) = await RepackAsync(repack, keep, cancellationToken);
@@ -109,7 +147,7 @@ public sealed class Pruner(Repository.Repository repository)
         }
 
         progress?.Report("deleting unused packs");
-        foreach (var pack in delete.Concat(repack.Select(r => r.Pack)).Concat(unindexed))
+        foreach (var pack in delete.Concat(repack.Select(r => r.Pack)))
         {
             await repository.Store.DeleteAsync(new BlobName(BlobKind.Pack, pack.ToString()), cancellationToken);
         }

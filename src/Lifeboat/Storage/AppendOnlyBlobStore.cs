@@ -37,6 +37,13 @@ public sealed class AppendOnlyBlobStore(IBlobStore inner) : IBlobStore
     public IBlobWriter CreateWriter(BlobKind kind) => inner.CreateWriter(kind);
 
     /// <inheritdoc />
+    public IAsyncEnumerable<PartialObject> ListPartialAsync(CancellationToken cancellationToken) => inner.ListPartialAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> DeletePartialAsync(PartialObject partial, DateTimeOffset writtenBefore, CancellationToken cancellationToken) =>
+        throw new AppendOnlyException($"this repository was opened with an append-only key, which cannot delete {partial.Path}");
+
+    /// <inheritdoc />
     public Task DeleteAsync(BlobName name, CancellationToken cancellationToken) => name.Kind == BlobKind.Lock
         ? inner.DeleteAsync(name, cancellationToken)
         : throw new AppendOnlyException($"this repository was opened with an append-only key, which cannot delete {name}");

@@ -49,6 +49,20 @@ public interface IBlobStore
     IBlobWriter CreateWriter(BlobKind kind) => new BufferedBlobWriter(this, kind);
 
     /// <summary>
+    /// Every <see cref="PartialObject"/>: writes left unfinished by killed or failed writers. Stores whose puts leave
+    /// nothing behind (S3, memory) have none. Like <see cref="ListAsync"/>, it throws rather than list in part.
+    /// </summary>
+    IAsyncEnumerable<PartialObject> ListPartialAsync(CancellationToken cancellationToken) => AsyncEnumerable.Empty<PartialObject>();
+
+    /// <summary>
+    /// Deletes a partial object unless it was written to at or after <paramref name="writtenBefore"/> (looked at again
+    /// just before deleting, so a writer that came back to it keeps it). Returns whether it was deleted; one already gone
+    /// counts as deleted. A writer whose partial object is deleted fails when it tries to commit it, never silently.
+    /// </summary>
+    Task<bool> DeletePartialAsync(PartialObject partial, DateTimeOffset writtenBefore, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{Location} keeps no partial objects");
+
+    /// <summary>
     /// Whether each request is costly (a network round trip), so readers should fetch whole packs once rather than
     /// many small ranges. False for local disks.
     /// </summary>

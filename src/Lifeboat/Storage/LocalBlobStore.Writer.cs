@@ -32,6 +32,7 @@ public sealed partial class LocalBlobStore
                 Access = FileAccess.Write,
                 Share = FileShare.None,
                 BufferSize = 0,
+                UnixCreateMode = store.Modes.Writing,
             });
         }
 
@@ -58,6 +59,8 @@ public sealed partial class LocalBlobStore
             var path = _store.PathOf(blob);
             try
             {
+                // Read-only before it gets its final name: a stored object is never changed again.
+                File.SetUnixFileMode(stream.SafeFileHandle, _store.Modes.File);
                 stream.Flush(flushToDisk: true);
             }
             catch (IOException e) when (IsDiskFull(e))

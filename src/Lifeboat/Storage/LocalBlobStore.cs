@@ -15,6 +15,10 @@ namespace Lifeboat.Storage;
 /// Folders are created on demand (and their parent fsynced), but the root is never created except by
 /// <see cref="Create"/>: a missing root usually means an unmounted disk, and writing into the mount point would hide that.
 /// </para>
+/// <para>
+/// Whatever the umask, folders are created 0700 and objects 0400 (0600 while written), or 0750 and 0440 when the root was
+/// made group-accessible (<see cref="LocalStoreModes"/>): a key file readable by others invites an offline password guess.
+/// </para>
 /// <para>Safe for concurrent use. Supported on Linux and macOS, where a directory can be fsynced.</para>
 /// </summary>
 public sealed partial class LocalBlobStore : IBlobStore
@@ -37,6 +41,10 @@ public sealed partial class LocalBlobStore : IBlobStore
 
     private readonly string root;
 
+    // Read from the root's mode at the first write, when the root exists (Create makes it); two threads that race here
+    // compute the same value.
+    private LocalStoreModes? modes;
+
     /// <summary>Opens the store rooted at <paramref name="root"/>; nothing is read or created until the first call.</summary>
     /// <exception cref="PlatformNotSupportedException">The OS offers no way to fsync a directory that this class knows.</exception>
     public LocalBlobStore(string root)
@@ -48,6 +56,9 @@ public sealed partial class LocalBlobStore : IBlobStore
 
     /// <inheritdoc />
     public string Location => root;
+
+    /// <summary>The permissions of what this store creates (<see cref="LocalStoreModes"/>), following the root's mode.</summary>
+    private LocalStoreModes Modes => modes ??= LocalStoreModes.Of(File.GetUnixFileMode(root));
 
     /// <summary>
     /// Whether the repository's config object exists, i.e. whether this root holds a repository. Throws
@@ -211,6 +222,7 @@ public sealed partial class LocalBlobStore : IBlobStore
                 Access = FileAccess.Write,
                 Share = FileShare.None,
                 BufferSize = 0,
+                UnixCreateMode = Modes.Writing,
                 // Reserving the space up front turns most disk-full failures into an immediate error instead of one
                 // after writing most of the object.
                 PreallocationSize = data.Length,
@@ -218,6 +230,8 @@ public sealed partial class LocalBlobStore : IBlobStore
             await using (var stream = new FileStream(temp, options))
             {
                 await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                // Read-only before it gets its final name: a stored object is never changed again.
+                File.SetUnixFileMode(stream.SafeFileHandle, Modes.File);
                 if (name.Kind != BlobKind.Lock)
                 {
                     stream.Flush(flushToDisk: true);
@@ -428,7 +442,11 @@ public sealed partial class LocalBlobStore : IBlobStore
             EnsureDirectory(parent, createRoot);
         }
 
-        Directory.CreateDirectory(folder);
+        // A new root is private; the folders inside follow the root's mode. The mode is set again after creation
+        // because the umask may have taken bits from it.
+        var mode = isRoot ? LocalStoreModes.Private.Folder : Modes.Folder;
+        Directory.CreateDirectory(folder, mode);
+        File.SetUnixFileMode(folder, mode);
         FsyncDirectory(parent);
     }
 

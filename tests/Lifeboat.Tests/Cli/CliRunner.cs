@@ -7,15 +7,25 @@ internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        RunAsync(new ProcessStartInfo("dotnet"), environment, args);
+
+    /// <summary>Runs the CLI with the file-creation mask <paramref name="umask"/> (octal, as the shell's umask takes it).</summary>
+    public static Task<Result> RunUnderUmaskAsync(string umask, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("/bin/sh");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"umask {umask} && exec dotnet \"$@\"");
+        start.ArgumentList.Add("sh");
+        return RunAsync(start, environment, args);
+    }
+
+    private static async Task<Result> RunAsync(ProcessStartInfo start, IReadOnlyDictionary<string, string?> environment, string[] args)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.RedirectStandardInput = true;
+        start.UseShellExecute = false;
         start.ArgumentList.Add(typeof(Lifeboat.Cli.Program).Assembly.Location);
         foreach (var arg in args)
         {

@@ -106,6 +106,49 @@ public sealed class LockTests : IDisposable
     }
 
     [Fact]
+    public async Task A_lock_naming_a_live_pid_with_another_start_time_is_stale_because_the_pid_was_reused()
+    {
+        await TestRepository.InitAsync(_store);
+        var locks = await ManagerAsync();
+        // A live process that is not this one: the dead holder's PID, now reused.
+        using var sleeper = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "600"))!;
+        try
+        {
+            var start = ProcessIdentity.StartTimeOf(sleeper.Id);
+            Assert.NotNull(start);
+            var reused = locks.NewInfo(exclusive: true, "prune") with { ProcessId = sleeper.Id, ProcessStart = start - 1 };
+            await locks.WriteAsync(reused, CancellationToken.None);
+            Assert.True(Assert.Single(await locks.ListAsync(CancellationToken.None)).Stale);
+            await using (await locks.AcquireAsync(exclusive: false, "backup", CancellationToken.None))
+            {
+            }
+            Assert.Equal(1, await locks.RemoveAsync(all: false, CancellationToken.None));
+
+            // The holder itself, with its own start time, is live; so is a lock from a version that recorded no start time.
+            await locks.WriteAsync(reused with { ProcessStart = start }, CancellationToken.None);
+            await locks.WriteAsync(reused with { ProcessStart = null, Operation = "old prune" }, CancellationToken.None);
+            Assert.All(await locks.ListAsync(CancellationToken.None), l => Assert.False(l.Stale));
+            await Assert.ThrowsAsync<RepositoryLockedException>(() => locks.AcquireAsync(exclusive: false, "backup", CancellationToken.None));
+        }
+        finally
+        {
+            sleeper.Kill();
+            await sleeper.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_lock_written_by_a_previous_process_with_this_pid_is_stale()
+    {
+        await TestRepository.InitAsync(_store);
+        var locks = await ManagerAsync();
+        var own = locks.NewInfo(exclusive: true, "prune");
+        Assert.NotNull(own.ProcessStart);
+        await locks.WriteAsync(own with { ProcessStart = own.ProcessStart - 1 }, CancellationToken.None);
+        Assert.True(Assert.Single(await locks.ListAsync(CancellationToken.None)).Stale);
+    }
+
+    [Fact]
     public async Task A_lock_removed_while_held_is_noticed_before_a_commit()
     {
         await TestRepository.InitAsync(_store);

@@ -18,9 +18,13 @@ public static class LsCommand
             var (_, found) = await CommandContext.FindSnapshotAsync(repository, context.Parse.GetValue(snapshot)!, null, [], ct);
             var prefix = context.Parse.GetValue(path) is { } p ? "/" + p.Trim('/') : null;
             var rows = new List<object>();
+            var unreadable = new List<(string Path, string Reason)>();
+            bool Wanted(string nodePath) =>
+                prefix is null || nodePath == prefix || nodePath.StartsWith(prefix + "/", StringComparison.Ordinal);
+            // Only directories on the way to the prefix are read; one that cannot be is named, and the rest still listed.
             await new TreeReader(repository).WalkAsync(TreeReader.ParseId(found.Tree), "/", (nodePath, node) =>
             {
-                if (prefix is null || nodePath == prefix || nodePath.StartsWith(prefix + "/", StringComparison.Ordinal))
+                if (Wanted(nodePath))
                 {
                     if (context.Json)
                     {
@@ -35,10 +39,20 @@ public static class LsCommand
                     }
                 }
                 return Task.CompletedTask;
-            }, ct);
+            }, (nodePath, _) => Wanted(nodePath) || prefix!.StartsWith(nodePath + "/", StringComparison.Ordinal),
+            (nodePath, reason) => unreadable.Add((nodePath, reason)), ct);
             if (context.Json)
             {
                 CommandContext.WriteJson(rows);
+            }
+            foreach (var (nodePath, reason) in unreadable)
+            {
+                Console.Error.WriteLine($"lifeboat: cannot list {nodePath}: {reason}");
+            }
+            if (unreadable.Count > 0)
+            {
+                Console.Error.WriteLine($"lifeboat: {unreadable.Count} directories could not be listed; run 'lifeboat check --read-data' (exit code 3)");
+                return ExitCodes.Incomplete;
             }
             return ExitCodes.Success;
         });

@@ -107,7 +107,19 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
             }
             return Task.FromResult<TreeNode?>(BaseNode(name, TreeNode.Symlink, status) with { Target = target ?? "" });
         }
-        progress.Errors.Enqueue($"{path}: skipped, not a regular file, directory or symlink (mode {status.Mode:o})");
+        if (TreeNode.SpecialType(status.FileType) is { } special)
+        {
+            // A FIFO or device is recorded, never opened: reading a FIFO would wait for a writer, a device for ever.
+            var device = special == TreeNode.Fifo ? (ulong?)null : status.SpecialDevice;
+            return Task.FromResult<TreeNode?>(BaseNode(name, special, status) with { Size = 0, DeviceNumber = device });
+        }
+        if (status.IsSocket)
+        {
+            // A socket holds no data and only the program listening on it can make a working one: nothing is lost.
+            progress.Warnings.Enqueue($"{path}: socket left out (a socket holds no data; the program that listens on it makes it again)");
+            return Task.FromResult<TreeNode?>(null);
+        }
+        progress.Errors.Enqueue($"{path}: skipped, unknown file type (mode {Convert.ToString(status.Mode, 8)})");
         return Task.FromResult<TreeNode?>(null);
     }
 

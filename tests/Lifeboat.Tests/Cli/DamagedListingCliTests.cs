@@ -105,4 +105,18 @@ public sealed class DamagedListingCliTests : IDisposable
         Assert.Contains(_source + "/d4/", ls.Stdout);
         Assert.Contains($"{_source}/d4: directory listing", ls.Stderr);
     }
+
+    [Fact]
+    public async Task A_later_backup_still_runs_when_its_parent_snapshot_has_a_damaged_listing_and_holds_the_new_content()
+    {
+        await DamageListingOfD4Async();
+        File.WriteAllBytes(Path.Combine(_source, "d2/f1.txt"), "changed after the damage"u8.ToArray());
+        var backup = await Run("backup", _source);
+        Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
+        Assert.Contains($"{_source}/d4: the parent snapshot's listing cannot be read", backup.Stderr);
+
+        var restore = await Run("restore", "latest", "--target", _temp["restore"], "--include", _source + "/d2");
+        Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr);
+        Assert.Equal("changed after the damage", File.ReadAllText(_temp["restore"] + _source + "/d2/f1.txt"));
+    }
 }

@@ -79,6 +79,15 @@ make_data() {
     log "generating dataset in $PRISTINE (about 2 GB)"
     "$SHARED_BENCH/make-dataset.sh" "$PRISTINE" 42
   fi
+  # Debian links documentation directories to one another (doc/cpp-12 -> gcc-12), and restores of links to
+  # directories once failed while no benchmark held any: the dataset has links to a directory (relative and absolute)
+  # and to a file. Only links that resolve, because the restore check (diff -r) follows them.
+  if [ ! -L "$PRISTINE/links/file" ]; then
+    mkdir -p "$PRISTINE/links"
+    ln -sfn ../small/d000 "$PRISTINE/links/relative-dir"
+    ln -sfn "$PRISTINE/medium" "$PRISTINE/links/absolute-dir"
+    ln -sfn ../medium/blob_00.bin "$PRISTINE/links/file"
+  fi
   if [ ! -d "$DATA" ]; then
     log "copying $PRISTINE to $DATA"
     cp -a "$PRISTINE" "$DATA"

@@ -22,9 +22,13 @@ public static class LsCommand
             var prefix = context.Parse.GetValue(path) is { } p ? "/" + p.Trim('/') : null;
             var rows = new List<object>();
             var listed = 0;
+            var unreadable = new List<(string Path, string Reason)>();
+            bool Wanted(string nodePath) =>
+                prefix is null || prefix == "/" || nodePath == prefix || nodePath.StartsWith(prefix + "/", StringComparison.Ordinal);
+            // Only directories on the way to the prefix are read; one that cannot be is named, and the rest still listed.
             await new TreeReader(repository).WalkAsync(TreeReader.ParseId(found.Tree), "/", (nodePath, node) =>
             {
-                if (prefix is null || prefix == "/" || nodePath == prefix || nodePath.StartsWith(prefix + "/", StringComparison.Ordinal))
+                if (Wanted(nodePath))
                 {
                     listed++;
                     if (context.Json)
@@ -40,15 +44,26 @@ public static class LsCommand
                     }
                 }
                 return Task.CompletedTask;
-            }, ct);
-            // An empty listing would read as "the path is there and empty"; a path the snapshot lacks is an error.
-            if (prefix is not null && listed == 0)
+            }, (nodePath, _) => Wanted(nodePath) || prefix!.StartsWith(nodePath + "/", StringComparison.Ordinal),
+            (nodePath, reason) => unreadable.Add((nodePath, reason)), ct);
+            // An empty listing would read as "the path is there and empty"; a path the snapshot lacks is an error
+            // (unless a listing on the way to it could not be read: that is reported below as damage).
+            if (prefix is not null && listed == 0 && unreadable.Count == 0)
             {
                 throw new UsageException($"snapshot {id.Short} holds nothing at {prefix}; 'lifeboat ls {id.Short}' lists what it holds");
             }
             if (context.Json)
             {
                 CommandContext.WriteJson(rows);
+            }
+            foreach (var (nodePath, reason) in unreadable)
+            {
+                Console.Error.WriteLine($"lifeboat: cannot list {nodePath}: {reason}");
+            }
+            if (unreadable.Count > 0)
+            {
+                Console.Error.WriteLine($"lifeboat: {unreadable.Count} directories could not be listed; run 'lifeboat check --read-data' (exit code 3)");
+                return ExitCodes.Incomplete;
             }
             return ExitCodes.Success;
         });

@@ -39,7 +39,7 @@ public static class RestoreCommand
                 () => new ProgressDisplay.Sample($"{progress.FilesDone}/{progress.FilesTotal} files", progress.BytesWritten, progress.BytesTotal));
             if (context.Json)
             {
-                CommandContext.WriteJson(new { snapshot = id.ToString(), target = Path.GetFullPath(options.Target), result.Files, result.Directories, result.Bytes, seconds = stopwatch.Elapsed.TotalSeconds, errors = result.Errors });
+                CommandContext.WriteJson(new { snapshot = id.ToString(), target = Path.GetFullPath(options.Target), result.Files, result.FilesVerified, result.Directories, result.Bytes, seconds = stopwatch.Elapsed.TotalSeconds, errors = result.Errors });
             }
             else
             {
@@ -47,7 +47,7 @@ public static class RestoreCommand
                 {
                     Console.Error.WriteLine($"lifeboat: NOT restored {error.Path}: {error.Reason}");
                 }
-                Console.WriteLine($"restored snapshot {id.Short} to {Path.GetFullPath(options.Target)}: {result.Files - result.Errors.Count} of {result.Files} files verified, {Size.Format(result.Bytes)} in {stopwatch.Elapsed.TotalSeconds:0.00} s ({Size.Rate(result.Bytes, stopwatch.Elapsed)})");
+                Console.WriteLine($"restored snapshot {id.Short} to {Path.GetFullPath(options.Target)}: {result.FilesVerified} of {result.Files} files verified, {Size.Format(result.Bytes)} in {stopwatch.Elapsed.TotalSeconds:0.00} s ({Size.Rate(result.Bytes, stopwatch.Elapsed)})");
                 if (!result.Complete)
                 {
                     Console.Error.WriteLine($"lifeboat: {result.Errors.Count} paths were not restored; none was left under its final name (exit code 3)");

@@ -2,7 +2,7 @@ using Lifeboat.FileSystem;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary>Compares two directory trees: names, types, contents byte for byte, modes, mtimes and symlink targets.</summary>
+/// <summary>Compares two directory trees: names, types, contents byte for byte, modes, mtimes, symlink targets and device numbers.</summary>
 public static class TreeComparer
 {
     /// <summary>Every difference found, as "path: what differs"; empty when identical.</summary>
@@ -30,6 +30,10 @@ public static class TreeComparer
         {
             differences.Add($"{relative}: type or mode {Convert.ToString(a.Mode, 8)} vs {Convert.ToString(b.Mode, 8)}");
             return;
+        }
+        if (a.SpecialDevice != b.SpecialDevice)
+        {
+            differences.Add($"{relative}: device number {a.SpecialDevice} vs {b.SpecialDevice}");
         }
         if (a.IsSymlink)
         {

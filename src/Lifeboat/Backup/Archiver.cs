@@ -29,10 +29,10 @@ public sealed class Archiver(Repository.Repository repository, TimeProvider cloc
         var excludes = new ExcludeMatcher(options.Excludes);
         var (parentId, parent) = options.Force ? (null, null) : await FindParentAsync(options, paths, progress, cancellationToken);
         var trees = new TreeReader(repository);
-        var parentRoot = parent is null ? null : await trees.LoadAsync(parent.Tree, cancellationToken);
 
         await using var pipeline = new BackupPipeline(repository, progress, options.Workers, cancellationToken);
         var walker = new TreeWalker(repository, pipeline, trees, excludes.IsExcluded, progress);
+        var parentRoot = parent is null ? null : await walker.LoadParentTreeAsync(TreeReader.ParseId(parent.Tree), "/");
         var rootTask = walker.ArchiveRootAsync(SourceTree.Build(paths), parentRoot);
         Digest root;
         try

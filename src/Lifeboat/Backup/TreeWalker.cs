@@ -64,7 +64,7 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
             }
             else
             {
-                var listing = await WalkSourceChildrenAsync(child, await LoadParentTreeAsync(parentNode));
+                var listing = await WalkSourceChildrenAsync(child, await LoadParentTreeAsync(parentNode, child.Path));
                 nodes.Add(DirectoryNodeAsync(listing, name, status));
             }
         }
@@ -77,7 +77,7 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
         if (status.IsDirectory)
         {
             Interlocked.Increment(ref _directories);
-            var listing = await WalkListingAsync(path, await LoadParentTreeAsync(parentNode));
+            var listing = await WalkListingAsync(path, await LoadParentTreeAsync(parentNode, path));
             return DirectoryNodeAsync(listing, name, status);
         }
         if (status.IsRegularFile)
@@ -107,7 +107,19 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
             }
             return Task.FromResult<TreeNode?>(BaseNode(name, TreeNode.Symlink, status) with { Target = target ?? "" });
         }
-        progress.Errors.Enqueue($"{path}: skipped, not a regular file, directory or symlink (mode {status.Mode:o})");
+        if (TreeNode.SpecialType(status.FileType) is { } special)
+        {
+            // A FIFO or device is recorded, never opened: reading a FIFO would wait for a writer, a device for ever.
+            var device = special == TreeNode.Fifo ? (ulong?)null : status.SpecialDevice;
+            return Task.FromResult<TreeNode?>(BaseNode(name, special, status) with { Size = 0, DeviceNumber = device });
+        }
+        if (status.IsSocket)
+        {
+            // A socket holds no data and only the program listening on it can make a working one: nothing is lost.
+            progress.Warnings.Enqueue($"{path}: socket left out (a socket holds no data; the program that listens on it makes it again)");
+            return Task.FromResult<TreeNode?>(null);
+        }
+        progress.Errors.Enqueue($"{path}: skipped, unknown file type (mode {Convert.ToString(status.Mode, 8)})");
         return Task.FromResult<TreeNode?>(null);
     }
 
@@ -190,13 +202,31 @@ internal sealed class TreeWalker(Repository.Repository repository, BackupPipelin
         return true;
     }
 
-    private async Task<Tree?> LoadParentTreeAsync(TreeNode? parentNode)
+    private async Task<Tree?> LoadParentTreeAsync(TreeNode? parentNode, string path)
     {
         if (parentNode is not { Type: TreeNode.Directory, Subtree: { } id } || !repository.Index.Contains(id))
         {
             return null;
         }
-        return await trees.LoadAsync(id, pipeline.Token);
+        return await LoadParentTreeAsync(id, path);
+    }
+
+    /// <summary>
+    /// The parent snapshot's listing of <paramref name="path"/>, or null when it cannot be read: a damaged listing in the
+    /// parent must not stop every later backup, so that directory is read afresh (a warning says so) and the new snapshot
+    /// is whole again.
+    /// </summary>
+    public async Task<Tree?> LoadParentTreeAsync(Digest id, string path)
+    {
+        try
+        {
+            return await trees.LoadAsync(id, pipeline.Token);
+        }
+        catch (IOException e) when (!pipeline.Token.IsCancellationRequested)
+        {
+            progress.Warnings.Enqueue($"{path}: the parent snapshot's listing cannot be read ({e.Message}); every file below it is read again");
+            return null;
+        }
     }
 
     private async Task<Digest> StoreTreeAsync(List<Task<TreeNode?>> nodes)

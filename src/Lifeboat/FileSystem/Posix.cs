@@ -90,7 +90,10 @@ public static partial class Posix
         stat.Gid,
         stat.Size,
         ToNanoseconds(stat.ModifySeconds, stat.ModifyNanoseconds),
-        ToNanoseconds(stat.ChangeSeconds, stat.ChangeNanoseconds));
+        ToNanoseconds(stat.ChangeSeconds, stat.ChangeNanoseconds))
+    {
+        SpecialDevice = stat.SpecialDevice,
+    };
 
     /// <summary>Reads the metadata of the open file <paramref name="handle"/> (fstat): the file read, whatever its name is now.</summary>
     public static FileStatus FStat(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
@@ -153,6 +156,55 @@ public static partial class Posix
         if (link(existing, newPath) != 0)
         {
             throw ErrorFor(Marshal.GetLastPInvokeError(), existing, $"create the hard link '{newPath}' to '{existing}'");
+        }
+    }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> as a symbolic link whose target is the text <paramref name="target"/>, stored as
+    /// given: relative or absolute, to a file, a directory or nothing at all (unlike
+    /// <see cref="File.CreateSymbolicLink(string, string)"/>, which refuses a target that is a directory).
+    /// </summary>
+    /// <exception cref="ArgumentException">A path is empty or contains a NUL character.</exception>
+    /// <exception cref="IOException"><paramref name="path"/> already exists (errno <c>EEXIST</c>), among other failures.</exception>
+    public static void Symlink(string target, string path)
+    {
+        ValidatePath(target);
+        ValidatePath(path);
+        if (symlink(target, path) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path, $"create the symbolic link '{path}' to '{target}'");
+        }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="oldPath"/> to <paramref name="newPath"/> (rename): atomically replaces what is at
+    /// <paramref name="newPath"/> unless that is a directory, and moves a symbolic link itself, never what it points to
+    /// (<see cref="File.Move(string, string, bool)"/> refuses a symbolic link to a directory as "not found").
+    /// </summary>
+    /// <exception cref="ArgumentException">A path is empty or contains a NUL character.</exception>
+    public static void Rename(string oldPath, string newPath)
+    {
+        ValidatePath(oldPath);
+        ValidatePath(newPath);
+        if (rename(oldPath, newPath) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), oldPath, $"rename '{oldPath}' to '{newPath}'");
+        }
+    }
+
+    /// <summary>
+    /// Creates a FIFO, character device or block device at <paramref name="path"/> (mknod). <paramref name="mode"/> holds
+    /// the file type bits and the permission bits (reduced by the umask, so callers set the mode afterwards);
+    /// <paramref name="device"/> is the device number (<c>st_rdev</c>) of a device, ignored for a FIFO. Devices need
+    /// root (<c>CAP_MKNOD</c>): otherwise <see cref="UnauthorizedAccessException"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or contains a NUL character.</exception>
+    public static void MakeNode(string path, uint mode, ulong device)
+    {
+        ValidatePath(path);
+        if (mknod(path, mode, device) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path, $"create the special file '{path}' (mode {Convert.ToString(mode, 8)})");
         }
     }
 
@@ -278,6 +330,16 @@ public static partial class Posix
 
     [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int link(string existing, string newPath);
+
+    [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int symlink(string target, string path);
+
+    [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rename(string oldPath, string newPath);
+
+    // glibc 2.33 and later export mknod itself (before, only __xmknod).
+    [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mknod(string path, uint mode, ulong device);
 
     [LibraryImport(LibraryName)]
     private static partial uint getuid();

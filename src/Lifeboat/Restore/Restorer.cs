@@ -23,23 +23,29 @@ public sealed class Restorer(Repository.Repository repository)
             throw new ArgumentException("a restore with a root directory takes no includes");
         }
         var includes = root is not null ? [root] : options.Includes.Select(p => "/" + p.Trim('/')).Select(p => p == "/" ? "" : p).ToList();
-        var items = await PlanAsync(snapshot, target, includes, cancellationToken);
+        var errors = new ConcurrentBag<RestoreError>();
+        var items = await PlanAsync(snapshot, target, includes, errors, cancellationToken);
+        // A damaged listing on the way to what was asked for is reported as such, not as "nothing there".
+        var listingsLost = !errors.IsEmpty;
         if (root is not null)
         {
             items = [.. items.Where(i => i.SnapshotPath == root || i.SnapshotPath.StartsWith(root + "/", StringComparison.Ordinal))
                 .Select(i => i with { TargetPath = target + i.SnapshotPath[root.Length..] })];
-            if (items.FirstOrDefault() is not { Node.Type: TreeNode.Directory })
+            if (items.FirstOrDefault() is not { Node.Type: TreeNode.Directory } && !listingsLost)
             {
                 throw new ArgumentException($"the snapshot holds no directory {root}");
             }
         }
         // Each include on its own: one that matches nothing is a typo, which must not pass as a restore of the others.
-        var missing = options.Includes.Where((_, i) => !items.Any(item => item.SnapshotPath == includes[i] || item.SnapshotPath.StartsWith(includes[i] + "/", StringComparison.Ordinal))).ToList();
+        // One on the way through, or below, a listing that could not be read is reported as damaged, not as missing.
+        static bool Under(string path, string prefix) => path == prefix || path.StartsWith(prefix + "/", StringComparison.Ordinal);
+        var lost = errors.Select(e => e.Path).ToList();
+        var missing = options.Includes.Where((_, i) => !items.Any(item => Under(item.SnapshotPath, includes[i]))
+            && !lost.Any(l => Under(includes[i], l) || Under(l, includes[i]))).ToList();
         if (root is null && missing.Count > 0)
         {
             throw new ArgumentException($"the snapshot holds nothing at {string.Join(", ", missing)}");
         }
-        var errors = new ConcurrentBag<RestoreError>();
         Directory.CreateDirectory(target);
         var directories = items.Where(i => i.Node.Type == TreeNode.Directory).ToList();
         var unusable = new HashSet<string>(StringComparer.Ordinal);
@@ -94,6 +100,7 @@ public sealed class Restorer(Repository.Repository repository)
             }
         }, cancellationToken);
 
+        var linked = 0;
         foreach (var (link, primary) in links)
         {
             TryStep(errors, link, () =>
@@ -103,20 +110,24 @@ public sealed class Restorer(Repository.Repository repository)
                 {
                     throw new IOException($"its hard-link partner {primary.SnapshotPath} was not restored");
                 }
-                var temporary = FileRestorer.TemporaryPath(link.TargetPath);
-                Posix.Link(primary.TargetPath, temporary);
-                File.Move(temporary, link.TargetPath, overwrite: true);
+                EntryPlacer.HardLink(link, primary.TargetPath);
+                linked++;
                 progress.FileDone();
             });
         }
-        foreach (var symlink in items.Where(i => i.Node.Type == TreeNode.Symlink && !unusable.Contains(Path.GetDirectoryName(i.TargetPath)!)))
+        foreach (var entry in items.Where(i => i.Node.Type is not (TreeNode.File or TreeNode.Directory)
+            && !unusable.Contains(Path.GetDirectoryName(i.TargetPath)!)))
         {
-            TryStep(errors, symlink, () =>
+            TryStep(errors, entry, () =>
             {
-                var temporary = FileRestorer.TemporaryPath(symlink.TargetPath);
-                File.CreateSymbolicLink(temporary, symlink.Node.Target ?? "");
-                Metadata.Apply(temporary, symlink.Node, isSymlink: true);
-                File.Move(temporary, symlink.TargetPath, overwrite: true);
+                if (entry.Node.Type == TreeNode.Symlink)
+                {
+                    EntryPlacer.Symlink(entry);
+                }
+                else
+                {
+                    EntryPlacer.Special(entry);
+                }
             });
         }
         // Deepest first, so setting a directory's mtime is not undone by writing into it.
@@ -127,7 +138,7 @@ public sealed class Restorer(Repository.Repository repository)
         // Success means durable: one flush of the target's file system before anything is reported as restored.
         Posix.SyncFileSystem(target);
         return new RestoreResult(files.Count, directories.Count, progress.BytesWritten,
-            [.. errors.OrderBy(e => e.Path, StringComparer.Ordinal)]);
+            [.. errors.OrderBy(e => e.Path, StringComparer.Ordinal)]) { FilesVerified = restored.Count + linked };
     }
 
     /// <summary>
@@ -179,19 +190,27 @@ public sealed class Restorer(Repository.Repository repository)
         }
     }
 
-    private async Task<List<RestoreItem>> PlanAsync(Snapshot snapshot, string target, List<string> includes, CancellationToken cancellationToken)
+    /// <summary>
+    /// The entries to restore: everything, or the included paths with their ancestor directories. Only directories on the
+    /// way to an include are read, and a listing that cannot be read is reported as that directory's error: everything
+    /// outside it is still restored.
+    /// </summary>
+    private async Task<List<RestoreItem>> PlanAsync(Snapshot snapshot, string target, List<string> includes, ConcurrentBag<RestoreError> errors,
+        CancellationToken cancellationToken)
     {
         var items = new List<RestoreItem>();
         var trees = new TreeReader(repository);
+        bool Wanted(string path, TreeNode node) =>
+            includes.Count == 0 || includes.Any(i => i == "" || path == i || path.StartsWith(i + "/", StringComparison.Ordinal)
+                || (node.Type == TreeNode.Directory && i.StartsWith(path + "/", StringComparison.Ordinal)));
         await trees.WalkAsync(TreeReader.ParseId(snapshot.Tree), "/", (path, node) =>
         {
-            if (includes.Count == 0 || includes.Any(i => i == "" || path == i || path.StartsWith(i + "/", StringComparison.Ordinal)
-                || (node.Type == TreeNode.Directory && i.StartsWith(path + "/", StringComparison.Ordinal))))
+            if (Wanted(path, node))
             {
                 items.Add(new RestoreItem(path, target + path, node));
             }
             return Task.CompletedTask;
-        }, cancellationToken);
+        }, Wanted, (path, reason) => errors.Add(new RestoreError(path, reason + "; nothing below it can be restored")), cancellationToken);
         return items;
     }
 

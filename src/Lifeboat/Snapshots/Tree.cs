@@ -49,7 +49,7 @@ public sealed record Tree
             {
                 throw new CorruptObjectException($"tree entries are not sorted and unique at '{node.Name}'");
             }
-            if (node.Type is not (TreeNode.File or TreeNode.Directory or TreeNode.Symlink))
+            if (!TreeNode.IsKnownType(node.Type))
             {
                 throw new CorruptObjectException($"tree entry '{node.Name}' has unknown type '{node.Type}'");
             }

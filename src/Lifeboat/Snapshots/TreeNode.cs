@@ -11,7 +11,7 @@ public sealed record TreeNode
 {
     /// <summary>File name (no path separators).</summary>
     [JsonPropertyName("name")] public string Name { get; init; } = "";
-    /// <summary>"file", "dir" or "symlink".</summary>
+    /// <summary>"file", "dir", "symlink", "fifo", "chardev" or "blockdev" (<see cref="File"/> and the other constants).</summary>
     [JsonPropertyName("type")] public string Type { get; init; } = "";
     /// <summary>Permission bits including setuid/setgid/sticky (mode &amp; 07777).</summary>
     [JsonPropertyName("mode")] public int Mode { get; init; }
@@ -42,7 +42,39 @@ public sealed record TreeNode
     [JsonPropertyName("target")] public string? Target { get; init; }
     /// <summary>The listing's chunk ID (directories).</summary>
     [JsonPropertyName("subtree")] public Digest? Subtree { get; init; }
+    /// <summary>The device number the device stands for, <c>st_rdev</c> (character and block devices).</summary>
+    [JsonPropertyName("rdev")] public ulong? DeviceNumber { get; init; }
 
     /// <summary>Node type names.</summary>
     public const string File = "file", Directory = "dir", Symlink = "symlink";
+
+    /// <summary>
+    /// Node type names of the special files a backup records and a restore recreates (mknod): a FIFO (named pipe), a
+    /// character device and a block device. They have no content; sockets are never recorded.
+    /// </summary>
+    public const string Fifo = "fifo", CharacterDevice = "chardev", BlockDevice = "blockdev";
+
+    /// <summary>Whether <paramref name="type"/> is one of the node types a tree may hold.</summary>
+    public static bool IsKnownType(string type) => type is File or Directory or Symlink || SpecialFileType(type) is not null;
+
+    /// <summary>
+    /// The file type bits (<c>S_IFMT</c>) of a special node type, what mknod creates; null for file, dir, symlink and
+    /// unknown types.
+    /// </summary>
+    public static uint? SpecialFileType(string type) => type switch
+    {
+        Fifo => FileSystem.FileStatus.FifoType,
+        CharacterDevice => FileSystem.FileStatus.CharacterDeviceType,
+        BlockDevice => FileSystem.FileStatus.BlockDeviceType,
+        _ => null,
+    };
+
+    /// <summary>The special node type of an entry of file type <paramref name="fileType"/> (<c>S_IFMT</c> bits), or null when it is none.</summary>
+    public static string? SpecialType(uint fileType) => fileType switch
+    {
+        FileSystem.FileStatus.FifoType => Fifo,
+        FileSystem.FileStatus.CharacterDeviceType => CharacterDevice,
+        FileSystem.FileStatus.BlockDeviceType => BlockDevice,
+        _ => null,
+    };
 }

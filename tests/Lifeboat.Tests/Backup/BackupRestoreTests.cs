@@ -37,6 +37,8 @@ public sealed class BackupRestoreTests : IDisposable
         Posix.LChown(Path.Combine(_source, "config/app.env"), 1234, 5678);
         File.SetUnixFileMode(Path.Combine(_source, "empty-dir"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.SetGroup);
         Posix.SetTimes(Path.Combine(_source, "data/big.bin"), 1_600_000_000_123_456_789, followSymlink: false);
+        // What an ordinary system tree holds besides files: links to directories, a FIFO, a device.
+        TestTree.WriteEveryKind(_source);
     }
 
     private async Task<BackupResult> BackupAsync(global::Lifeboat.Repository.Repository? repository = null, BackupOptions? options = null)
@@ -68,7 +70,10 @@ public sealed class BackupRestoreTests : IDisposable
         Assert.Equal((1234u, 5678u), (env.Uid, env.Gid));
         Assert.Equal(1_600_000_000_123_456_789, Posix.LStat(Path.Combine(restored, "data/big.bin")).MtimeNanos);
         Assert.Equal(Posix.LStat(Path.Combine(restored, "data/text.log")).Inode, Posix.LStat(Path.Combine(restored, "data/hardlink.log")).Inode);
-        Assert.Empty(Directory.EnumerateFiles(_temp["restore"], ".lb-*", SearchOption.AllDirectories));
+        Assert.Equal(Posix.LStat(Path.Combine(restored, "doc/gcc-12/changelog.gz")).Inode, Posix.LStat(Path.Combine(restored, "doc/changelog-hardlink.gz")).Inode);
+        Assert.True(Posix.LStat(Path.Combine(restored, "doc/cpp-12")).IsSymlink);
+        Assert.Equal(FileStatus.FifoType, Posix.LStat(Path.Combine(restored, "special/pipe")).FileType);
+        Assert.Empty(TestTree.Temporaries(_temp["restore"]));
     }
 
     [Fact]
@@ -78,10 +83,11 @@ public sealed class BackupRestoreTests : IDisposable
         await TestRepository.InitAsync(_store);
         var backup = await BackupAsync();
         var summary = backup.Snapshot.Summary!;
-        // big.bin = copy.bin and text.log = hardlink.log: each is stored once; trees add a few KiB.
-        const long unique = 3 * 1024 * 1024 + 123 + 900_000 + 9;
+        // big.bin = copy.bin, text.log = hardlink.log and TestTree's changelog.gz = changelog-hardlink.gz: each is
+        // stored once; trees add a few KiB.
+        const long unique = 3 * 1024 * 1024 + 123 + 900_000 + 9 + 18 + 5_000;
         Assert.InRange(summary.NewBytes, unique, unique + 64 * 1024);
-        Assert.Equal(unique + 3 * 1024 * 1024 + 123 + 900_000, summary.BytesRead);
+        Assert.Equal(unique + 3 * 1024 * 1024 + 123 + 900_000 + 5_000, summary.BytesRead);
     }
 
     [Fact]

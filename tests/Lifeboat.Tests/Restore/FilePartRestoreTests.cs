@@ -51,6 +51,7 @@ public sealed class FilePartRestoreTests : IDisposable
         {
             TestData.Write(Path.Combine(source, name), content);
         }
+        TestTree.WriteEveryKind(source);
         var snapshot = await BackupAsync(source);
 
         var target = _temp["target"];
@@ -61,7 +62,7 @@ public sealed class FilePartRestoreTests : IDisposable
         {
             Assert.Equal(content, File.ReadAllBytes(target + source + "/" + name));
         }
-        Assert.Empty(Directory.GetFiles(target, ".lb-*", SearchOption.AllDirectories));
+        Assert.Empty(TestTree.Temporaries(target));
     }
 
     [Fact]

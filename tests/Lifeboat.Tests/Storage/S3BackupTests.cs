@@ -34,6 +34,7 @@ public sealed class S3BackupTests(S3rverFixture server) : IDisposable
         }
         TestData.Write(Path.Combine(source, "empty"), []);
         File.CreateSymbolicLink(Path.Combine(source, "link"), "sub0/f0.bin");
+        TestTree.WriteEveryKind(source);
         return source;
     }
 

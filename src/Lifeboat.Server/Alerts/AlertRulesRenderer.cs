@@ -34,9 +34,11 @@ public static class AlertRulesRenderer
                     $"The newest successful backup of component {name} on {{{{ $labels.instance }}}} is older than its RPO of {Describe(r)}. Run 'lifeboat backup --plan {plan} {name}', then 'lifeboat status --plan {plan}'."));
             }
             var window = PromDuration(options.FailureWindow);
-            failures.Add(Rule("LifeboatBackupFailed", $"increase(lifeboat_backup_failure_total{selector}[{window}]) > 0", null, "critical", name,
+            // The counter alone falls quiet an hour after the failure while backups may still be broken; the gauge stays 1
+            // until a backup succeeds, so the alert lasts as long as the failure does.
+            failures.Add(Rule("LifeboatBackupFailed", $"increase(lifeboat_backup_failure_total{selector}[{window}]) > 0 or lifeboat_backup_last_run_failed{selector} == 1", null, "critical", name,
                 $"Backup of {name} failed",
-                $"A scheduled backup of component {name} on {{{{ $labels.instance }}}} failed after every retry in the last {window}. The error is in /health and the daemon's log."));
+                $"A scheduled backup of component {name} on {{{{ $labels.instance }}}} failed after every retry in the last {window}, or its newest run failed and no backup has succeeded since. The error is in /health and the daemon's log."));
             var median = $"lifeboat_backup_size_median_bytes{selector}";
             var change = options.SizeChange.ToString("0.###", CultureInfo.InvariantCulture);
             size.Add(Rule("LifeboatBackupSizeAnomaly", $"abs(lifeboat_backup_size_bytes{selector} - {median}) > {change} * {median} and {median} > 0", null, "warning", name,

@@ -69,7 +69,7 @@ public sealed class AlertsRenderTests : IDisposable
 
         var failures = Rules(root, "lifeboat-failures");
         Assert.Equal(["orders-db", "uploads"], failures.Select(r => ((YamlMappingNode)r["labels"])["component"].ToString()));
-        Assert.Equal("increase(lifeboat_backup_failure_total{component=\"uploads\"}[1h]) > 0", failures[1]["expr"].ToString());
+        Assert.Equal("increase(lifeboat_backup_failure_total{component=\"uploads\"}[1h]) > 0 or lifeboat_backup_last_run_failed{component=\"uploads\"} == 1", failures[1]["expr"].ToString());
 
         var size = Rules(root, "lifeboat-size");
         Assert.Equal("abs(lifeboat_backup_size_bytes{component=\"orders-db\"} - lifeboat_backup_size_median_bytes{component=\"orders-db\"}) > 0.5 * lifeboat_backup_size_median_bytes{component=\"orders-db\"} and lifeboat_backup_size_median_bytes{component=\"orders-db\"} > 0",

@@ -28,9 +28,9 @@ internal static class TimeTargetReach
         var vouched = times.NewestTime is { } newest && newest > backup.StopTime ? newest : backup.StopTime;
         if (target.Time!.Value > vouched)
         {
-            throw new InvalidOperationException($"the archive cannot show what was committed up to {target}: the newest time its WAL vouches for is "
+            throw new InvalidOperationException($"the archive cannot reach {target}: the newest time its WAL vouches for is "
                 + $"{vouched.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff} UTC ({(times.NewestCommitTime is { } c ? $"the last commit at {c.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff} UTC" : "no commit since the base backup")}, "
-                + $"WAL complete up to LSN {reach.UntilLsn}, end of {reach.UntilSegment}), and WAL written after it may not be archived yet. "
+                + $"WAL complete up to LSN {reach.UntilLsn}, end of {reach.UntilSegment}), and the segment after it is missing or not archived yet. "
                 + "To recover everything archived, give --latest; to reach this target, run SELECT pg_switch_wal() on the source (first SELECT pg_create_restore_point('lifeboat') "
                 + "if nothing was written since, so the switch has a record with a time to archive), wait until that segment is archived and retry; nothing was restored");
         }

@@ -45,9 +45,13 @@ public static class BaseBackupSelection
 
     /// <summary>
     /// Throws <see cref="InvalidOperationException"/> when the archive cannot carry <paramref name="backup"/> to
-    /// <paramref name="target"/>: WAL between its start and stop is missing, or the target lies beyond the first gap.
+    /// <paramref name="target"/>: WAL between its start and stop is missing, an LSN target lies beyond the first gap
+    /// after it, or a time target after the newest time the archived WAL vouches for (<see cref="TimeTargetReach"/>).
+    /// Returns the reach and the target to give PostgreSQL: <paramref name="target"/>, or for a time after every
+    /// archived commit the point after the last one.
     /// </summary>
-    public static async Task<BackupReach> EnsureReachableAsync(Repository.Repository repository, BaseBackupInfo backup, RecoveryTarget target, CancellationToken cancellationToken)
+    public static async Task<(BackupReach Reach, RecoveryTarget Target)> EnsureReachableAsync(Repository.Repository repository, BaseBackupInfo backup, RecoveryTarget target,
+        CancellationToken cancellationToken)
     {
         var cluster = new ClusterRecord { SystemIdentifier = backup.SystemIdentifier, SegmentSize = backup.SegmentSize };
         var chain = await WalChain.LoadAsync(new WalArchive(repository), cluster, cancellationToken);
@@ -56,17 +60,14 @@ public static class BaseBackupSelection
         {
             throw new InvalidOperationException($"the base backup is not restorable: the archive lacks WAL it needs ({string.Join(", ", reach.Missing)}); nothing was restored");
         }
-        var beyond = target.Kind switch
-        {
-            RecoveryTargetKind.Lsn => target.Lsn!.Value > reach.UntilLsn!.Value,
-            RecoveryTargetKind.Time => target.Time!.Value > reach.UntilTime!.Value,
-            _ => false,
-        };
-        if (beyond)
+        if (target.Kind == RecoveryTargetKind.Lsn && target.Lsn!.Value > reach.UntilLsn!.Value)
         {
             throw new InvalidOperationException($"the archive cannot reach {target}: from this base backup the WAL is complete only up to LSN {reach.UntilLsn} "
-                + $"(end of {reach.UntilSegment}, archived {reach.UntilTime:O}); the next segment is missing or not archived yet; nothing was restored");
+                + $"(end of {reach.UntilSegment}, archived {reach.UntilTime:O}); the next segment is missing or not archived yet; give --latest to recover "
+                + "everything archived, or run SELECT pg_switch_wal() on the source and wait until the segment is archived; nothing was restored");
         }
-        return reach;
+        return target.Kind == RecoveryTargetKind.Time
+            ? (reach, await TimeTargetReach.ResolveAsync(repository, backup, reach, target, cancellationToken))
+            : (reach, target);
     }
 }

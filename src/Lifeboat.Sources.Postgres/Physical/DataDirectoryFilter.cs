@@ -8,7 +8,9 @@ namespace Lifeboat.Sources.Postgres.Physical;
 /// rebuilds at start (pg_replslot, pg_dynshmem, pg_notify, pg_serial, pg_snapshots, pg_stat_tmp, pg_subtrans), the
 /// files of a running or backed-up server (postmaster.pid, postmaster.opts, backup_label, tablespace_map,
 /// backup_manifest, *.tmp of the auto.conf and log file list), relcache init files, temporary files, every fork but
-/// the init fork of unlogged relations (reset at recovery anyway), and Lifeboat's own WAL spool. global/pg_control is
+/// the init fork of unlogged relations (reset at recovery anyway), Unix sockets and their lock files (<c>.s.PGSQL.*</c>,
+/// there when unix_socket_directories names the data directory), Lifeboat's own WAL spool, and the WAL fetch script
+/// with its secrets that earlier restores left in the data directory. global/pg_control is
 /// left out of the walk too: like pg_basebackup, the backup reads it last (<see cref="DataDirectoryBackup"/>).
 /// Thread-safe.
 /// </summary>
@@ -22,8 +24,11 @@ public sealed class DataDirectoryFilter(string root)
     private static readonly HashSet<string> TopLevelFiles = new(StringComparer.Ordinal)
     {
         "postmaster.pid", "postmaster.opts", "backup_label", "tablespace_map", "backup_manifest",
-        "postgresql.auto.conf.tmp", "current_logfiles.tmp", "lifeboat-spool",
+        "postgresql.auto.conf.tmp", "current_logfiles.tmp", "lifeboat-spool", "lifeboat-wal-fetch.sh",
     };
+
+    // A server's socket is .s.PGSQL.<port> and its lock file .s.PGSQL.<port>.lock.
+    private const string SocketPrefix = ".s.PGSQL.";
 
     /// <summary>The control file's path inside the data directory.</summary>
     public const string ControlFile = "global/pg_control";
@@ -42,7 +47,7 @@ public sealed class DataDirectoryFilter(string root)
         var slash = relative.IndexOf('/');
         if (slash < 0)
         {
-            return TopLevelFiles.Contains(relative);
+            return TopLevelFiles.Contains(relative) || relative.StartsWith(SocketPrefix, StringComparison.Ordinal);
         }
         if (relative == ControlFile)
         {

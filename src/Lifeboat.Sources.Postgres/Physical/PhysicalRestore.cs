@@ -8,7 +8,7 @@ namespace Lifeboat.Sources.Postgres.Physical;
 /// <summary>What a point-in-time restore does besides extracting the base backup.</summary>
 public sealed record PhysicalRestoreOptions
 {
-    /// <summary>The new data directory: missing or empty.</summary>
+    /// <summary>The new data directory: missing, empty, or a stopped cluster's data directory, which is kept aside.</summary>
     public required string TargetDirectory { get; init; }
     /// <summary>How far to replay.</summary>
     public required RecoveryTarget Target { get; init; }
@@ -31,28 +31,36 @@ public sealed record PhysicalRestoreOptions
 }
 
 /// <summary>What a restore did.</summary>
-public sealed record PhysicalRestoreResult(string TargetDirectory, long Bytes, bool Started, string? RecoveryOutcome);
+/// <param name="TargetDirectory">The restored data directory.</param>
+/// <param name="Bytes">Bytes restored.</param>
+/// <param name="Started">Whether the server was started and recovered.</param>
+/// <param name="RecoveryOutcome">PostgreSQL's line saying where recovery stopped, when started.</param>
+/// <param name="KeptAside">Where the data directory that was there before went, or null.</param>
+/// <param name="Log">The started server's log (beside the data directory), or null.</param>
+public sealed record PhysicalRestoreResult(string TargetDirectory, long Bytes, bool Started, string? RecoveryOutcome, string? KeptAside, string? Log);
 
 /// <summary>
 /// Builds a data directory from a base backup: a local backup's files written in parallel, each verified before its
 /// rename, then its pg_control and backup_label; a streamed backup's base.tar extracted (verified as it is read) and
-/// checked against its backup_manifest with pg_verifybackup. On any failure the directory is emptied again. Then it
-/// writes the recovery
-/// settings (restore_command through a 0700 wrapper script, the target, recovery_target_action = promote) and
-/// recovery.signal, and optionally starts the server and waits until recovery has reached the target and the
-/// server accepts connections.
+/// checked against its backup_manifest with pg_verifybackup. A stopped cluster's data directory in the way is kept
+/// aside first (<see cref="DataDirectoryAside"/>). On any failure the directory is removed again and the one kept aside
+/// put back. Then it writes the recovery settings and recovery.signal (<see cref="RecoverySettings"/>: no secret in the
+/// data directory, no recovery setting left after recovery), and optionally starts the server and waits until recovery
+/// has reached the target and the server accepts connections.
 /// </summary>
-public sealed class PhysicalRestore(Repository.Repository repository)
+public sealed class PhysicalRestore(Repository.Repository repository, TimeProvider? clock = null)
 {
-    /// <summary>The wrapper script's file name inside the data directory.</summary>
-    public const string FetchScript = "lifeboat-wal-fetch.sh";
+    /// <summary>Where a restored server listening on a given port puts its Unix socket: never its data directory.</summary>
+    public const string SocketDirectory = "/tmp";
 
     /// <summary>Restores <paramref name="snapshot"/> as <paramref name="options"/> say.</summary>
     public async Task<PhysicalRestoreResult> RunAsync(Snapshot snapshot, BaseBackupInfo backup, PhysicalRestoreOptions options, CancellationToken cancellationToken)
     {
-        var target = Path.GetFullPath(options.TargetDirectory);
+        var target = Path.GetFullPath(options.TargetDirectory).TrimEnd('/');
+        var aside = DataDirectoryAside.MoveAside(target, clock ?? TimeProvider.System);
         var created = PrepareDirectory(target);
         var runAs = Environment.IsPrivilegedProcess && options.Owner != "root";
+        var recovery = new RecoverySettings(target);
         long bytes;
         try
         {
@@ -70,19 +78,29 @@ public sealed class PhysicalRestore(Repository.Repository repository)
                 await using var verify = ChildProcess.Start(Path.Combine(bin, "pg_verifybackup"), ["--no-parse-wal", "--quiet", target], readStdout: false);
                 await verify.EnsureSuccessAsync(cancellationToken);
             }
-            await WriteRecoverySettingsAsync(target, options, runAs, cancellationToken);
+            await recovery.WriteAsync(options, SocketDirectory, cancellationToken);
+            if (runAs)
+            {
+                await RunAsync("chown", ["-R", options.Owner, target, recovery.Folder], cancellationToken);
+            }
         }
         catch
         {
+            recovery.Remove();
             Clear(target, created);
+            if (aside is not null)
+            {
+                // Bad input or a failed restore changes nothing: the data directory that was there goes back.
+                Directory.Move(aside, target);
+            }
             throw;
         }
         if (!options.Start)
         {
-            return new PhysicalRestoreResult(target, bytes, false, null);
+            return new PhysicalRestoreResult(target, bytes, false, null, aside, null);
         }
-        var outcome = await StartAndWaitAsync(target, backup, options, runAs, cancellationToken);
-        return new PhysicalRestoreResult(target, bytes, true, outcome);
+        var outcome = await StartAndWaitAsync(recovery, backup, options, runAs, cancellationToken);
+        return new PhysicalRestoreResult(target, bytes, true, outcome, aside, recovery.Log);
     }
 
     private async Task<long> ExtractTarAsync(Snapshot snapshot, string target, bool runAs, string owner, CancellationToken cancellationToken)
@@ -121,10 +139,6 @@ public sealed class PhysicalRestore(Repository.Repository repository)
     {
         if (Directory.Exists(target))
         {
-            if (Directory.EnumerateFileSystemEntries(target).Any())
-            {
-                throw new IOException($"{target} is not empty; restore into a new or empty directory (nothing was changed)");
-            }
             File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             return false;
         }
@@ -152,55 +166,18 @@ public sealed class PhysicalRestore(Repository.Repository repository)
         }
     }
 
-    private static async Task WriteRecoverySettingsAsync(string target, PhysicalRestoreOptions options, bool runAs, CancellationToken cancellationToken)
-    {
-        var script = Path.Combine(target, FetchScript);
-        var text = new StringBuilder("#!/bin/sh\n# Written by 'lifeboat restore postgres --physical': fetches archived WAL for recovery (restore_command).\n");
-        foreach (var (name, value) in options.FetchEnvironment.OrderBy(e => e.Key, StringComparer.Ordinal))
-        {
-            text.Append("export ").Append(name).Append('=').Append(Quote(value)).Append('\n');
-        }
-        text.Append("exec ").Append(string.Join(' ', options.FetchCommand.Select(Quote))).Append(" \"$1\" \"$2\"\n");
-        await File.WriteAllTextAsync(script, text.ToString(), cancellationToken);
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-
-        var settings = new List<string>
-        {
-            "", "# Added by 'lifeboat restore postgres --physical'",
-            $"restore_command = '{script.Replace("'", "''")} %f %p'",
-            "recovery_target_action = 'promote'",
-        };
-        if (options.Target.Setting is { } setting)
-        {
-            settings.Add($"{setting.Setting} = '{setting.Value.Replace("'", "''")}'");
-        }
-        if (options.Timeline is { } timeline)
-        {
-            settings.Add($"recovery_target_timeline = '{timeline.Replace("'", "''")}'");
-        }
-        if (!options.KeepArchiving)
-        {
-            // A restored copy must not archive into its origin's archive: its new timeline's WAL is not the origin's.
-            settings.Add("archive_mode = 'off'");
-        }
-        if (options.Port is { } port)
-        {
-            settings.Add($"port = {port}");
-            settings.Add("listen_addresses = '127.0.0.1'");
-            settings.Add($"unix_socket_directories = '{(target.Length < 80 ? target : "/tmp").Replace("'", "''")}'");
-        }
-        await File.AppendAllLinesAsync(Path.Combine(target, "postgresql.auto.conf"), settings, cancellationToken);
-        await File.WriteAllBytesAsync(Path.Combine(target, "recovery.signal"), [], cancellationToken);
-        if (runAs)
-        {
-            await RunAsync("chown", ["-R", options.Owner, target], cancellationToken);
-        }
-    }
-
-    private static async Task<string?> StartAndWaitAsync(string target, BaseBackupInfo backup, PhysicalRestoreOptions options, bool runAs, CancellationToken cancellationToken)
+    private static async Task<string?> StartAndWaitAsync(RecoverySettings recovery, BaseBackupInfo backup, PhysicalRestoreOptions options, bool runAs, CancellationToken cancellationToken)
     {
         var bin = PostgresTools.BinDirectory(backup.ServerVersionNumber / 10000)!;
-        var log = Path.Combine(target, "lifeboat-recovery.log");
+        var target = recovery.Target;
+        // Beside the data directory, not in it: the server keeps writing it after recovery, and a base backup would store it.
+        var log = recovery.Log;
+        await File.AppendAllTextAsync(log, "", cancellationToken);
+        File.SetUnixFileMode(log, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (runAs)
+        {
+            await RunAsync("chown", [options.Owner, log], cancellationToken);
+        }
         await using (var start = Start(runAs, options.Owner, Path.Combine(bin, "pg_ctl"), ["-D", target, "-l", log, "-s", "-W", "start"], writeStdin: false))
         {
             await start.EnsureSuccessAsync(cancellationToken);
@@ -237,6 +214,16 @@ public sealed class PhysicalRestore(Repository.Repository repository)
                 }
                 await Task.Delay(200, cancellationToken);
             }
+        }
+        if (recovery.Pending)
+        {
+            // recovery_end_command failing is only a warning in PostgreSQL's log: run it again here, and fail if it fails.
+            await using var end = Start(runAs, options.Owner, "/bin/sh", [recovery.EndScript], writeStdin: false);
+            await end.EnsureSuccessAsync(cancellationToken);
+        }
+        if (recovery.SettingsLeft)
+        {
+            throw new IOException($"the restored server in {target} recovered, but the recovery settings are still in its postgresql.auto.conf; remove the lines between '# BEGIN lifeboat restore' and '# END lifeboat restore'");
         }
         var lines = File.ReadAllLines(log);
         var line = lines.LastOrDefault(l => l.Contains("recovery stopping", StringComparison.Ordinal))

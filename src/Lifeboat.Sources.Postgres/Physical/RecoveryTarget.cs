@@ -16,10 +16,15 @@ public enum RecoveryTargetKind
     Xid,
     /// <summary>recovery_target_name: a restore point made with pg_create_restore_point().</summary>
     Name,
+    /// <summary>recovery_target = 'immediate': stop as soon as the base backup is consistent.</summary>
+    Immediate,
 }
 
-/// <summary>A recovery target as PostgreSQL's recovery settings state it.</summary>
-public sealed record RecoveryTarget(RecoveryTargetKind Kind, string Value, DateTimeOffset? Time = null, Lsn? Lsn = null)
+/// <summary>
+/// A recovery target as PostgreSQL's recovery settings state it. <see cref="Requested"/> is set on a target that
+/// stands for another PostgreSQL could not reach as given (<see cref="AfterCommit"/>, <see cref="Immediate"/>).
+/// </summary>
+public sealed record RecoveryTarget(RecoveryTargetKind Kind, string Value, DateTimeOffset? Time = null, Lsn? Lsn = null, RecoveryTarget? Requested = null)
 {
     /// <summary>Replay everything archived.</summary>
     public static RecoveryTarget Latest { get; } = new(RecoveryTargetKind.Latest, "");
@@ -58,6 +63,16 @@ public sealed record RecoveryTarget(RecoveryTargetKind Kind, string Value, DateT
         ? new RecoveryTarget(RecoveryTargetKind.Name, name)
         : throw new ArgumentException("a restore point name has 1 to 63 characters");
 
+    /// <summary>
+    /// Stands for <paramref name="requested"/> (a time after every archived commit): stop right after the commit
+    /// record that starts at <paramref name="commit"/> (recovery_target_lsn, inclusive, compares record starts).
+    /// </summary>
+    public static RecoveryTarget AfterCommit(Lsn commit, RecoveryTarget requested) =>
+        new(RecoveryTargetKind.Lsn, commit.ToString(), Lsn: commit, Requested: requested);
+
+    /// <summary>Stands for <paramref name="requested"/> when no commit follows the base backup's consistency point: stop there.</summary>
+    public static RecoveryTarget Immediate(RecoveryTarget requested) => new(RecoveryTargetKind.Immediate, "immediate", Requested: requested);
+
     /// <summary>The recovery_target_* setting, or null for <see cref="RecoveryTargetKind.Latest"/>.</summary>
     public (string Setting, string Value)? Setting => Kind switch
     {
@@ -65,6 +80,7 @@ public sealed record RecoveryTarget(RecoveryTargetKind Kind, string Value, DateT
         RecoveryTargetKind.Lsn => ("recovery_target_lsn", Value),
         RecoveryTargetKind.Xid => ("recovery_target_xid", Value),
         RecoveryTargetKind.Name => ("recovery_target_name", Value),
+        RecoveryTargetKind.Immediate => ("recovery_target", Value),
         _ => null,
     };
 
@@ -80,5 +96,7 @@ public sealed record RecoveryTarget(RecoveryTargetKind Kind, string Value, DateT
     };
 
     /// <inheritdoc/>
-    public override string ToString() => Kind == RecoveryTargetKind.Latest ? "latest (everything archived)" : $"{Setting!.Value.Setting} = '{Value}'";
+    public override string ToString() => Requested is { } requested
+        ? $"{requested} (no archived commit after it: {Setting!.Value.Setting} = '{Value}', {(Kind == RecoveryTargetKind.Immediate ? "the base backup's consistency point" : "the last commit")})"
+        : Kind == RecoveryTargetKind.Latest ? "latest (everything archived)" : $"{Setting!.Value.Setting} = '{Value}'";
 }

@@ -14,7 +14,7 @@ namespace Lifeboat.Cli.Commands.Sources;
 public static class PostgresPhysicalRestoreCommand
 {
     private static readonly Option<bool> Physical = new("--physical") { Description = "Restore a physical base backup (point-in-time recovery)" };
-    private static readonly Option<string?> TargetDir = new("--target-dir") { Description = "The new data directory (missing or empty)" };
+    private static readonly Option<string?> TargetDir = new("--target-dir") { Description = "The new data directory: missing, empty, or a stopped cluster's, kept aside as DIR.before-restore.<UTC time>" };
     private static readonly Option<string?> ToTime = new("--to-time") { Description = "Recover up to this time (ISO 8601; UTC when no offset is given)" };
     private static readonly Option<string?> ToLsn = new("--to-lsn") { Description = "Recover up to this LSN (e.g. 0/3000060)" };
     private static readonly Option<string?> ToXid = new("--to-xid") { Description = "Recover up to and including this transaction" };
@@ -59,7 +59,7 @@ public static class PostgresPhysicalRestoreCommand
         var (component, host) = SourceRestore.Filters(context);
         var snapshots = await repository.LoadSnapshotsAsync(context.Token);
         var (id, snapshot, info) = BaseBackupSelection.Choose(snapshots, SourceRestore.SnapshotName(context), target, component, host);
-        var reach = await BaseBackupSelection.EnsureReachableAsync(repository, info, target, context.Token);
+        (var reach, target) = await BaseBackupSelection.EnsureReachableAsync(repository, info, target, context.Token);
         var options = new PhysicalRestoreOptions
         {
             TargetDirectory = directory,
@@ -86,14 +86,18 @@ public static class PostgresPhysicalRestoreCommand
             CommandContext.WriteJson(new
             {
                 snapshot = id.ToString(), target = target.ToString(), directory = result.TargetDirectory, bytes = result.Bytes, started = result.Started,
-                recovery = result.RecoveryOutcome, verified = verify.Count, reachableUntilLsn = reach.UntilLsn?.ToString(), seconds = stopwatch.Elapsed.TotalSeconds,
+                recovery = result.RecoveryOutcome, keptAside = result.KeptAside, log = result.Log, verified = verify.Count, reachableUntilLsn = reach.UntilLsn?.ToString(), seconds = stopwatch.Elapsed.TotalSeconds,
             });
         }
         else
         {
             Console.WriteLine($"restored base backup {id.Short} ({Size.Format(result.Bytes)}, verified) into {result.TargetDirectory}, recovery target {target}");
+            if (result.KeptAside is { } aside)
+            {
+                Console.WriteLine($"  the data directory that was there is kept as {aside}");
+            }
             Console.WriteLine(result.Started
-                ? $"  server recovered and accepts connections on 127.0.0.1:{options.Port} ({result.RecoveryOutcome ?? "recovery complete"}) in {stopwatch.Elapsed.TotalSeconds:0.0} s"
+                ? $"  server recovered and accepts connections on 127.0.0.1:{options.Port} ({result.RecoveryOutcome ?? "recovery complete"}) in {stopwatch.Elapsed.TotalSeconds:0.0} s; its log is {result.Log}"
                 : $"  start it with: pg_ctl -D {result.TargetDirectory} start (as {options.Owner}); it fetches WAL with 'lifeboat wal fetch'");
             if (verify.Count > 0)
             {

@@ -1,5 +1,5 @@
-using System.Globalization;
 using Lifeboat.FileSystem;
+using Lifeboat.Restore;
 
 namespace Lifeboat.Sources.Sqlite;
 
@@ -91,18 +91,8 @@ public sealed class SqliteFileSwap(SqliteDatabaseFile target, TimeProvider clock
         return exists ? aside : null;
     }
 
-    private string AsidePath()
-    {
-        var stamp = clock.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var basePath = $"{target.Path}.before-restore.{stamp}";
-        var candidate = basePath;
-        // Two restores within one second: a counter keeps the earlier kept copy.
-        for (var n = 1; Taken(candidate); n++)
-        {
-            candidate = $"{basePath}.{n}";
-        }
-        return candidate;
-    }
+    // Two restores within one second: a counter keeps the earlier kept copy.
+    private string AsidePath() => AsideName.For(target.Path, clock, Taken);
 
     private static bool Taken(string path) =>
         File.Exists(path) || SqliteDatabaseFile.SidecarSuffixes.Any(s => File.Exists(path + s));

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Lifeboat.FileSystem;
 using Lifeboat.Restore;
 using Lifeboat.Snapshots;
@@ -48,7 +47,8 @@ public sealed class RedisDumpRestorer(SnapshotFileReader reader, TimeProvider cl
                 {
                     Posix.LChown(staging, old.Uid, old.Gid);
                 }
-                aside = $"{target}.before-restore.{clock.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+                // Two restores within one second get distinct names: an earlier kept copy is never replaced.
+                aside = AsideName.For(target, clock, path => Path.Exists(path));
                 File.Move(target, aside);
             }
             File.Move(staging, target);

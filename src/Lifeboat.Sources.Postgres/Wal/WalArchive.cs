@@ -137,7 +137,18 @@ public sealed class WalArchive(Repository.Repository repository)
                 throw new InvalidDataException($"{path} is empty; PostgreSQL never archives an empty file");
             }
             var content = buffer.AsMemory(0, length);
-            var stored = await PushContentAsync(path, file, content, component, cancellationToken);
+            bool stored;
+            try
+            {
+                stored = await PushContentAsync(path, file, content, component, cancellationToken);
+            }
+            catch (WalConflictException e)
+            {
+                // PostgreSQL only logs a failing archive_command and retries it for ever: recorded in the repository,
+                // the refusal reaches 'status' on any host, which the server's log does not.
+                await new WalRefusals(repository).RecordAsync(component, file.Name, e, cancellationToken);
+                throw;
+            }
             return (stored, forMarker && stamp is null ? Convert.ToHexStringLower(SHA256.HashData(content.Span)) : null, stamp);
         }
         finally

@@ -17,6 +17,7 @@ public static class PlanKinds
     /// <summary>Every kind of this build, keyed as the plan names them.</summary>
     public static ComponentKinds Create() => ComponentKinds.CreateDefault()
         .OnForget(ExpireWalAsync)
+        .OnCopy(async (source, offsite, ct) => await new Lifeboat.Sources.Postgres.Wal.WalCopier(source, offsite).CopyAsync(null, ct))
         .AddSource("sqlite", s => new SqliteSource(s.Path("file")))
         .AddSource("redis", s =>
         {

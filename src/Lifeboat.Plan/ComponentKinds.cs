@@ -44,6 +44,20 @@ public sealed class ComponentKinds
         return this;
     }
 
+    /// <summary>
+    /// What a plan's offsite copy sends before the snapshots, from the source repository to the offsite one
+    /// (PostgreSQL: the WAL archive, without which the copied physical base backups cannot be restored); it throws to
+    /// fail the step, and then no snapshot is copied. Null: nothing.
+    /// </summary>
+    public Func<Repository.Repository, Repository.Repository, CancellationToken, Task>? BeforeCopy { get; private set; }
+
+    /// <summary>Sets <see cref="BeforeCopy"/>.</summary>
+    public ComponentKinds OnCopy(Func<Repository.Repository, Repository.Repository, CancellationToken, Task> before)
+    {
+        BeforeCopy = before;
+        return this;
+    }
+
     /// <summary>Every kind name, available or planned.</summary>
     public IEnumerable<string> Names => _kinds.Keys;
 

@@ -27,6 +27,8 @@ public static class CheckCommand
             var report = await ProgressDisplay.RunAsync(context.ShowProgress, "check",
                 () => new Checker(repository).RunAsync(options, progress, ct),
                 () => new ProgressDisplay.Sample(progress.Stage, progress.BytesDone, progress.BytesTotal));
+            // A physical base backup whose WAL is missing cannot be restored: that is damage like a missing pack.
+            report = report with { Errors = [.. report.Errors, .. await CheckWalAsync(repository, context.Json, ct)] };
             if (context.Json)
             {
                 CommandContext.WriteJson(report);
@@ -35,21 +37,20 @@ public static class CheckCommand
             {
                 Print(report);
             }
-            var walHealthy = await CheckWalAsync(repository, context.Json, ct);
-            return report.IsClean && walHealthy ? ExitCodes.Success : ExitCodes.Damaged;
+            return report.IsClean ? ExitCodes.Success : ExitCodes.Damaged;
         });
         return command;
     }
 
-    // The PostgreSQL WAL chain of every component that archives into the repository: one listing and a few header
-    // reads. In JSON mode only the exit code reflects it ('wal check --json' prints the report).
-    private static async Task<bool> CheckWalAsync(Repository.Repository repository, bool json, CancellationToken cancellationToken)
+    // The PostgreSQL WAL chain of every component that archives into the repository (one listing and a few header
+    // reads; printed unless JSON), and every physical base backup the archive cannot restore. Returns the errors.
+    private static async Task<List<string>> CheckWalAsync(Repository.Repository repository, bool json, CancellationToken cancellationToken)
     {
-        var healthy = true;
+        var errors = new List<string>();
         foreach (var component in await new WalArchive(repository).ComponentsAsync(cancellationToken))
         {
             var wal = await WalChainReport.BuildAsync(repository, component, TimeProvider.System, cancellationToken);
-            healthy &= wal.Healthy;
+            errors.AddRange(wal.Timelines.SelectMany(t => t.Missing.Select(m => $"the WAL of component '{component}' is missing {m} (timeline {t.Timeline})")));
             if (!json)
             {
                 foreach (var line in wal.Lines())
@@ -58,7 +59,8 @@ public static class CheckCommand
                 }
             }
         }
-        return healthy;
+        errors.AddRange(await BaseBackupRestorability.FindUnrestorableAsync(repository, cancellationToken));
+        return errors;
     }
 
     private static double ParseSubset(string? text)

@@ -1,9 +1,13 @@
 using System.CommandLine;
 using Lifeboat.Maintenance;
+using Lifeboat.Sources.Postgres.Wal;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary><c>lifeboat copy --from-repo SRC [SNAPSHOT...]</c>: copies snapshots into this repository (offsite, 3-2-1).</summary>
+/// <summary>
+/// <c>lifeboat copy --from-repo SRC [SNAPSHOT...]</c>: copies snapshots into this repository (offsite, 3-2-1), and
+/// first the PostgreSQL WAL archive their physical base backups need.
+/// </summary>
 public static class CopyCommand
 {
     /// <summary>Builds the command.</summary>
@@ -23,16 +27,30 @@ public static class CopyCommand
                 ? await source.LoadSnapshotsAsync(ct)
                 : [.. await Task.WhenAll(names.Select(n => CommandContext.FindSnapshotAsync(source, n, null, [], ct)))];
             var stage = "";
+            // The WAL goes first: a physical base backup in the destination is restorable only with its WAL there.
+            // Without snapshot arguments the whole WAL archive is copied; with them, the clusters of those base backups.
+            new SnapshotCopier(source, destination).EnsureCompatible();
+            stage = "copying the PostgreSQL WAL archive";
+            var wal = await ProgressDisplay.RunAsync(context.ShowProgress, "copy",
+                () => new WalCopier(source, destination).CopyAsync(names.Length == 0 ? null : WalCopier.ClustersOf(selected.Select(s => s.Snapshot)), ct),
+                () => new ProgressDisplay.Sample(stage, 0, 0));
             var report = await ProgressDisplay.RunAsync(context.ShowProgress, "copy",
                 () => new SnapshotCopier(source, destination).CopyAsync(selected, new Progress<string>(s => stage = s), ct),
                 () => new ProgressDisplay.Sample(stage, 0, 0));
             if (context.Json)
             {
-                CommandContext.WriteJson(new { copied = report.Copied.Select(c => c.ToString()), report.Skipped, report.Chunks, report.Bytes });
+                CommandContext.WriteJson(new
+                {
+                    copied = report.Copied.Select(c => c.ToString()), report.Skipped, report.Chunks, report.Bytes, walFiles = wal.Files, walBytes = wal.Bytes,
+                });
             }
             else
             {
                 Console.WriteLine($"copied {report.Copied.Count} snapshots ({report.Skipped} already there): {report.Chunks} chunks, {Size.Format(report.Bytes)} sent");
+                if (wal.Clusters > 0)
+                {
+                    Console.WriteLine($"copied {wal.Files} WAL files of {wal.Clusters} PostgreSQL cluster(s) ({wal.AlreadyThere} already there): {Size.Format(wal.Bytes)} sent");
+                }
             }
             return ExitCodes.Success;
         });

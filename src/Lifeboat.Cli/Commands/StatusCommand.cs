@@ -6,10 +6,11 @@ namespace Lifeboat.Cli.Commands;
 
 /// <summary>
 /// <c>lifeboat status [--plan FILE] [--json]</c>: per component, the newest backup and its age against the RPO target,
-/// snapshot count and stored size, the last failure and its error. Exit code 0 when every target is met and every
-/// component's newest run succeeded, 5 (<see cref="ExitCodes.RpoBreached"/>) when a target is missed, 6
-/// (<see cref="ExitCodes.LastRunFailed"/>) when the targets are met but a component's newest run failed, 1 when a
-/// repository could not be read.
+/// snapshot count and stored size, the last failure and its error; for a physical PostgreSQL component also its WAL
+/// archive (newest segment's age against the RPO, refused pushes), whose failure misses the RPO too. Exit code 0 when
+/// every target is met and every component's newest run succeeded, 5 (<see cref="ExitCodes.RpoBreached"/>) when a
+/// target (or a WAL archive) is missed, 6 (<see cref="ExitCodes.LastRunFailed"/>) when the targets are met but a
+/// component's newest run failed, 1 when a repository could not be read.
 /// </summary>
 public static class StatusCommand
 {
@@ -22,7 +23,7 @@ public static class StatusCommand
         {
             var loaded = PlanOption.Load(context.Parse, plan);
             var warnings = new List<string>();
-            var statuses = await new PlanStatusReader(loaded, TimeProvider.System).ReadAsync(warnings, ct);
+            var statuses = await new PlanStatusReader(loaded, TimeProvider.System) { Archives = new PostgresArchiveHealth() }.ReadAsync(warnings, ct);
             foreach (var warning in warnings)
             {
                 await Console.Error.WriteLineAsync($"lifeboat: warning: skipped damaged data: {warning}");
@@ -30,6 +31,12 @@ public static class StatusCommand
             var code = statuses.Any(s => s.Error is not null) ? ExitCodes.Failure
                 : !statuses.All(s => s.RpoMet) ? ExitCodes.RpoBreached
                 : statuses.Any(s => s.LastRunFailed) ? ExitCodes.LastRunFailed : ExitCodes.Success;
+            // Point-in-time recovery stops at the newest archived WAL: a broken archive misses the RPO like an old backup.
+            var archiveBroken = statuses.Where(s => s.Archive is { Healthy: false }).Select(s => s.Component).ToList();
+            if (code is ExitCodes.Success or ExitCodes.LastRunFailed && archiveBroken.Count > 0)
+            {
+                code = ExitCodes.RpoBreached;
+            }
             if (context.Json)
             {
                 CommandContext.WriteJson(new
@@ -40,6 +47,7 @@ public static class StatusCommand
                         component = s.Component, kind = s.Kind, repository = s.Repository, state = s.State, s.LastSuccess, s.LastSnapshot,
                         ageSeconds = s.Age?.TotalSeconds, rpoSeconds = s.Rpo?.TotalSeconds, rtoSeconds = s.Rto?.TotalSeconds, s.RpoMet, s.LastRunFailed,
                         snapshots = s.Snapshots, storedBytes = s.StoredBytes, s.LastRun, s.LastFailure, s.NextRun, s.Error,
+                        archive = s.Archive is { } a ? new { a.Name, a.Healthy, a.Newest, a.NewestArchived, ageSeconds = a.Age?.TotalSeconds, a.Problems } : null,
                     }),
                 });
                 return code;
@@ -51,12 +59,28 @@ public static class StatusCommand
                 {
                     Console.WriteLine($"    last failure {failure.Start.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {failure.Error}");
                 }
+                if (s.Archive is { } archive)
+                {
+                    Console.WriteLine(archive.Newest is { } newest
+                        ? $"    {archive.Name}: {(archive.Healthy ? "ok" : "FAILING")}, newest segment {newest} archived {archive.NewestArchived!.Value.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({PlanDuration.Format(TimeSpan.FromSeconds(Math.Floor(archive.Age!.Value.TotalSeconds)))} ago)"
+                        : $"    {archive.Name}: FAILING");
+                    foreach (var problem in archive.Problems)
+                    {
+                        Console.WriteLine($"      {problem}");
+                    }
+                }
+            }
+            if (archiveBroken.Count > 0)
+            {
+                Console.WriteLine($"WAL archiving is failing or behind for: {string.Join(", ", archiveBroken)}; point-in-time recovery cannot reach past its newest archived segment (see above)");
             }
             var breached = statuses.Where(s => s.State == "breached").Select(s => s.Component).ToList();
             var failed = statuses.Where(s => s.State == "failed").Select(s => s.Component).ToList();
             Console.WriteLine(code switch
             {
                 ExitCodes.Success => $"all {statuses.Count} components meet their RPO targets",
+                ExitCodes.RpoBreached when breached.Count == 0 => "the snapshots meet their RPO targets, but WAL archiving does not (see above)"
+                    + (failed.Count > 0 ? $"; newest run failed: {string.Join(", ", failed)}" : ""),
                 ExitCodes.RpoBreached => $"RPO missed by: {string.Join(", ", breached)}; run 'lifeboat backup --plan {loaded.File}' and check the failures above"
                     + (failed.Count > 0 ? $"; newest run failed: {string.Join(", ", failed)}" : ""),
                 ExitCodes.LastRunFailed => $"the newest run failed for: {string.Join(", ", failed)} (still within the RPO, but their backups are not working); "

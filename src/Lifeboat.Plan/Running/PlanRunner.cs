@@ -12,7 +12,8 @@ namespace Lifeboat.Plan.Running;
 /// most <see cref="Parallelism"/> at once), each into its repository under a shared lock, with its hooks around it.
 /// A component whose dependency failed is skipped; a failure never stops independent components. Then, for every
 /// component whose backup succeeded, its retention policy is applied (under an exclusive lock) and its snapshots are
-/// copied to the repository's offsite repository (where the same policy is applied). Last, a <see cref="RunRecord"/>
+/// copied to the repository's offsite repository (after what <see cref="ComponentKinds.BeforeCopy"/> sends, such as
+/// PostgreSQL's WAL archive; the same policy is applied there). Last, a <see cref="RunRecord"/>
 /// of every component, success or failure, is stored in its repository (and its offsite repository).
 /// </summary>
 public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvider clock)
@@ -186,6 +187,12 @@ public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvid
             await using (var source = await OpenedRepository.OpenAsync(repository, loadIndex: true, locking: false, "copy", cancellationToken))
             await using (var destination = await OpenedRepository.OpenAsync(offsite, loadIndex: true, locking: false, "copy", cancellationToken))
             {
+                // What the snapshots need besides their chunks (PostgreSQL's WAL) goes first, so the offsite
+                // repository never holds a base backup without the WAL that makes it restorable.
+                if (kinds.BeforeCopy is { } before)
+                {
+                    await before(source.Repository, destination.Repository, destination.Token);
+                }
                 var snapshots = await source.Repository.LoadSnapshotsAsync(source.Token);
                 var copier = new SnapshotCopier(source.Repository, destination.Repository);
                 foreach (var run in runs)

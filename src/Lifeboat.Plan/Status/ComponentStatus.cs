@@ -41,6 +41,8 @@ public sealed record ComponentStatus
     public bool LastRunFailed { get; init; }
     /// <summary>The next scheduled run; null without a schedule.</summary>
     public DateTimeOffset? NextRun { get; init; }
+    /// <summary>The health of its continuous archive (PostgreSQL WAL of a physical component); null when it has none.</summary>
+    public ArchiveHealth? Archive { get; init; }
     /// <summary>Why the status could not be read (the repository could not be opened), if so.</summary>
     public string? Error { get; init; }
 

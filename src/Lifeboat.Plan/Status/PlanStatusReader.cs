@@ -6,6 +6,9 @@ namespace Lifeboat.Plan.Status;
 /// <summary>Reads every component's <see cref="ComponentStatus"/> from the plan's repositories (no lock is taken).</summary>
 public sealed class PlanStatusReader(BackupPlan plan, TimeProvider clock)
 {
+    /// <summary>Reads the continuous archives (PostgreSQL WAL) into <see cref="ComponentStatus.Archive"/>; null: none is read.</summary>
+    public IArchiveHealthReader? Archives { get; init; }
+
     /// <summary>
     /// The status of every component, in plan order. A repository that cannot be opened gives its components an
     /// <see cref="ComponentStatus.Error"/> instead of failing the whole report; damaged snapshots and records are
@@ -19,11 +22,17 @@ public sealed class PlanStatusReader(BackupPlan plan, TimeProvider clock)
         {
             List<(Crypto.Digest Id, Snapshots.Snapshot Snapshot)> snapshots;
             List<RunRecord> runs;
+            var archives = new Dictionary<string, ArchiveHealth?>(StringComparer.Ordinal);
             try
             {
                 await using var opened = await OpenedRepository.OpenAsync(plan.Repositories[group.Key], loadIndex: false, locking: null, "status", cancellationToken);
                 snapshots = await opened.Repository.LoadSnapshotsAsync(cancellationToken, warnings);
                 runs = await new RunLog(opened.Repository).LoadAsync(cancellationToken, warnings);
+                foreach (var component in group.Where(_ => Archives is not null))
+                {
+                    archives[component.Name] = await Archives!.ReadAsync(opened.Repository, component,
+                        [.. snapshots.Where(s => s.Snapshot.Component == component.Name).Select(s => s.Snapshot)], now, cancellationToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
             {
@@ -50,6 +59,7 @@ public sealed class PlanStatusReader(BackupPlan plan, TimeProvider clock)
                     LastRun = ownRuns.LastOrDefault(), LastFailure = ownRuns.LastOrDefault(r => r.Outcome != RunRecord.Success),
                     LastRunFailed = RunRecord.UnresolvedFailure(ownRuns, own.Count > 0 ? last.Snapshot.Time : null) is not null,
                     NextRun = component.Schedule?.Next(now),
+                    Archive = archives.GetValueOrDefault(component.Name),
                 });
             }
         }

@@ -12,7 +12,7 @@ namespace Lifeboat.Sources.Postgres.Logical;
 /// repository data is found before any database is touched.
 /// <list type="bullet">
 /// <item>Default: into a new database created here, then verified (the recorded row counts, the --verify queries). A
-/// failed pg_restore drops that database again; a failed verification keeps it for inspection and throws, naming it.
+/// failed pg_restore or verification drops that database again and throws, naming it.
 /// The live database is never touched.</item>
 /// <item>Swap: after verification, <see cref="DatabaseSwap"/> renames the live database aside and the restored one into
 /// its place.</item>
@@ -153,13 +153,22 @@ public sealed class PostgresLogicalRestore(Repository.Repository repository, Sna
         catch
         {
             // Half-restored and not verifiable: not left behind looking like a restore.
-            var force = admin.PostgreSqlVersion.Major >= 13 ? " WITH (FORCE)" : "";
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseSwap.Quote(target)}{force}", admin);
-            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+            await DropAsync(admin, target);
             throw;
         }
-        var (tables, queries) = await new RestoreVerifier(options.Connection).VerifyAsync(target, snapshot.Source, options.Verify,
-            $"the restore is kept in database {target} for inspection; {live} was not touched", cancellationToken);
+        int tables, queries;
+        try
+        {
+            (tables, queries) = await new RestoreVerifier(options.Connection).VerifyAsync(target, snapshot.Source, options.Verify,
+                $"the restored database {target} was dropped again; {live} was not touched", cancellationToken);
+        }
+        catch
+        {
+            // A database that failed its verification must not stay behind under a name that says "restored": a
+            // later drill, swap or person would take it for a good restore.
+            await DropAsync(admin, target);
+            throw;
+        }
         await using (var size = new NpgsqlCommand("SELECT pg_database_size($1)", admin))
         {
             size.Parameters.AddWithValue(target);
@@ -171,6 +180,13 @@ public sealed class PostgresLogicalRestore(Repository.Repository repository, Sna
         }
         var movedAside = await new DatabaseSwap(options.Connection, admin, options.Log).RunAsync(live, target, before, options.TerminateConnections, cancellationToken);
         return new LogicalRestoreResult(live, movedAside, null, tables, queries, dumpBytes);
+    }
+
+    private static async Task DropAsync(NpgsqlConnection admin, string database)
+    {
+        var force = admin.PostgreSqlVersion.Major >= 13 ? " WITH (FORCE)" : "";
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseSwap.Quote(database)}{force}", admin);
+        await drop.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     private async Task<LogicalRestoreResult> InPlaceAsync(ClientProgram pgRestore, string dumpFile, string live, long dumpBytes, CancellationToken cancellationToken)

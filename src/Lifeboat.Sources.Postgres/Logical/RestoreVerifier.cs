@@ -5,7 +5,8 @@ namespace Lifeboat.Sources.Postgres.Logical;
 
 /// <summary>
 /// Checks a restored database against its snapshot: every recorded row count must match exactly, and every
-/// verification query must return one row of one column equal (as PostgreSQL's text) to the expected value. The
+/// verification query must return one row of one column whose text, as psql prints it (the type's output function:
+/// booleans t/f, timestamps in the session's DateStyle; NULL as <c>NULL</c>), equals the expected value. The
 /// queries run in a read-only transaction, so verification cannot change what it checks.
 /// </summary>
 public sealed class RestoreVerifier(PostgresConnection connection)
@@ -99,8 +100,9 @@ public sealed class RestoreVerifier(PostgresConnection connection)
                 return (null, $"returned {(rows > 1 ? "more than one row" : rows + " rows")} of {reader.FieldCount} column(s)");
             }
         }
-        // PostgreSQL's own text form, so the expected value is written as psql shows it.
-        await using var text = new NpgsqlCommand($"SELECT lifeboat_v::text FROM ({sql}) AS lifeboat_q(lifeboat_v)", session);
+        // The type's output function, as psql prints it (booleans t/f): a cast to text differs for some types (a
+        // boolean casts to 'true'), so the value is asked for in PostgreSQL's text format instead.
+        await using var text = new NpgsqlCommand($"SELECT * FROM ({sql}) AS lifeboat_q", session) { AllResultTypesAreUnknown = true };
         return (await text.ExecuteScalarAsync(cancellationToken) is string value ? value : "NULL", null);
     }
 }

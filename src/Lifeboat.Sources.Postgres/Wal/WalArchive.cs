@@ -137,7 +137,18 @@ public sealed class WalArchive(Repository.Repository repository)
                 throw new InvalidDataException($"{path} is empty; PostgreSQL never archives an empty file");
             }
             var content = buffer.AsMemory(0, length);
-            var stored = await PushContentAsync(path, file, content, component, cancellationToken);
+            bool stored;
+            try
+            {
+                stored = await PushContentAsync(path, file, content, component, cancellationToken);
+            }
+            catch (WalConflictException e)
+            {
+                // PostgreSQL only logs a failing archive_command and retries it for ever: recorded in the repository,
+                // the refusal reaches 'status' on any host, which the server's log does not.
+                await new WalRefusals(repository).RecordAsync(component, file.Name, e, cancellationToken);
+                throw;
+            }
             return (stored, forMarker && stamp is null ? Convert.ToHexStringLower(SHA256.HashData(content.Span)) : null, stamp);
         }
         finally
@@ -302,6 +313,64 @@ public sealed class WalArchive(Repository.Repository repository)
         return [.. files.OrderBy(f => f.Item1.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// Copies <paramref name="fileName"/> of cluster <paramref name="systemIdentifier"/> from <paramref name="source"/>
+    /// into this archive: read and verified there, sealed again under this repository's key with its original header
+    /// (its archive time among it, which recovery reach is judged by), verified again and stored. Returns its size in
+    /// bytes; throws <see cref="WalConflictException"/> when this archive holds other content under the name.
+    /// </summary>
+    internal async Task<long> CopyFromAsync(WalArchive source, ulong systemIdentifier, string fileName, CancellationToken cancellationToken)
+    {
+        var name = ObjectName(systemIdentifier, fileName);
+        var (header, content) = await source.ReadObjectAsync(name, cancellationToken);
+        if (header.File != fileName || header.SystemIdentifier != systemIdentifier)
+        {
+            throw new CorruptObjectException($"{name} holds {header.File} of cluster {header.SystemIdentifier}");
+        }
+        var copy = header with { Version = ChecksummedVersion, FrameChecksum = true, Sha256 = null };
+        var (sealedObject, sealedLength) = Seal(name, copy, content);
+        try
+        {
+            await repository.Store.PutAsync(name, sealedObject.AsMemory(0, sealedLength), cancellationToken);
+        }
+        catch (BlobExistsException)
+        {
+            await SameOrThrowAsync(systemIdentifier, WalFileName.Parse(fileName), content, cancellationToken);
+        }
+        finally
+        {
+            Buffers.Return(sealedObject);
+        }
+        return content.Length;
+    }
+
+    /// <summary>
+    /// Stores <paramref name="record"/> (read from another archive) as this archive's record of its component, unless
+    /// the same binding is there; throws <see cref="WalConflictException"/> when the component archives another cluster here.
+    /// </summary>
+    internal async Task AdoptClusterAsync(ClusterRecord record, CancellationToken cancellationToken)
+    {
+        if (await FindClusterAsync(record.Component, cancellationToken) is { } existing)
+        {
+            if (existing.SystemIdentifier != record.SystemIdentifier)
+            {
+                throw new WalConflictException($"component '{record.Component}' archives the cluster with system identifier {existing.SystemIdentifier} in the destination, "
+                    + $"not {record.SystemIdentifier} as in the source; its WAL was not copied");
+            }
+            return;
+        }
+        var name = ClusterName(record.Component);
+        try
+        {
+            await repository.Store.PutAsync(name, repository.Key.Box.Seal(JsonSerializer.SerializeToUtf8Bytes(record, WalJson.Default.ClusterRecord), Aad("cluster", name)), cancellationToken);
+        }
+        catch (BlobExistsException)
+        {
+            // Bound at the same moment by a push or another copy: check it the same way.
+            await AdoptClusterAsync(record, cancellationToken);
+        }
+    }
+
     /// <summary>Reads and authenticates an archived file's header only (two small ranged reads).</summary>
     public async Task<WalHeader> ReadHeaderAsync(ulong systemIdentifier, string fileName, CancellationToken cancellationToken)
     {
@@ -412,6 +481,9 @@ public sealed class WalArchive(Repository.Repository repository)
             Buffers.Return(decompressed);
         }
     }
+
+    private async Task<(WalHeader Header, byte[] Content)> ReadObjectAsync(BlobName name, CancellationToken cancellationToken) =>
+        Open(name, await repository.Store.GetAsync(name, cancellationToken));
 
     private (WalHeader Header, byte[] Content) Open(BlobName name, byte[] stored)
     {

@@ -85,9 +85,11 @@ public static class PostgresRestoreCommand
                 },
             };
             var result = await new PostgresLogicalRestore(repository, snapshot, options).RunAsync(context.Token);
+            // A restore into a fresh cluster that archives into this repository would have every push refused.
+            var nextStep = await Lifeboat.Sources.Postgres.Wal.ArchiveIdentityCheck.NextStepAsync(repository, server, result.Database, context.Token);
             if (context.Json)
             {
-                CommandContext.WriteJson(new { snapshot = id.ToString(), result.Database, result.MovedAside, result.SafetySnapshot, result.TablesVerified, result.QueriesVerified, result.DumpBytes, seconds = stopwatch.Elapsed.TotalSeconds });
+                CommandContext.WriteJson(new { snapshot = id.ToString(), result.Database, result.MovedAside, result.SafetySnapshot, result.TablesVerified, result.QueriesVerified, result.DumpBytes, seconds = stopwatch.Elapsed.TotalSeconds, nextStep });
             }
             else
             {
@@ -95,6 +97,10 @@ public static class PostgresRestoreCommand
                 if (result.MovedAside is not null)
                 {
                     Console.WriteLine($"the previous {live} is now {result.MovedAside}");
+                }
+                if (nextStep is not null)
+                {
+                    Console.WriteLine(nextStep);
                 }
             }
             return ExitCodes.Success;

@@ -67,7 +67,7 @@ public sealed class LogicalRestoreTests
     }
 
     [Fact]
-    public async Task A_failed_verification_exits_1_keeps_the_restored_database_and_never_touches_the_live_one()
+    public async Task A_failed_verification_exits_1_drops_the_restored_database_and_never_touches_the_live_one()
     {
         await using var db = await SampleDatabase.CreateAsync(events: 1000);
         await db.BackupAsync();
@@ -78,13 +78,52 @@ public sealed class LogicalRestoreTests
             "--verify", "SELECT count(*) FROM customers=2000", "--verify", "SELECT count(*) FROM \"Odd Name\"=4", "--verify", "SELECT 1 FROM no_such_table=1", "--verify", "SELECT id, 1 FROM customers WHERE id < 3=1");
 
         Assert.Equal(1, mismatch.ExitCode);
-        Assert.Contains("the restore is kept in database shop_check for inspection; shop was not touched", mismatch.Stderr);
+        Assert.Contains("the restored database shop_check was dropped again; shop was not touched", mismatch.Stderr);
         Assert.Contains("returned '3', expected '4'", mismatch.Stderr);
         Assert.Contains("relation \"no_such_table\" does not exist", mismatch.Stderr);
         Assert.Contains("returned more than one row of 2 column(s); a verification query must return one value", mismatch.Stderr);
         Assert.DoesNotContain("query 'SELECT count(*) FROM customers'", mismatch.Stderr);
         Assert.Equal(live, await db.FingerprintAsync("shop"));
-        Assert.Equal(["postgres", "shop", "shop_check"], await db.DatabasesAsync());
+        Assert.Equal(["postgres", "shop"], await db.DatabasesAsync());
+
+        // The default name too: no *_restored_* database is left behind by a verification that fails.
+        var defaultName = await db.RunAsync("restore", "postgres", "latest", "--connection", db.Url, "--verify", "SELECT count(*) > 0 FROM customers=f");
+        Assert.Equal(1, defaultName.ExitCode);
+        Assert.Contains("returned 't', expected 'f'", defaultName.Stderr);
+        Assert.Equal(["postgres", "shop"], await db.DatabasesAsync());
+    }
+
+    [Fact]
+    public async Task Verification_queries_compare_every_type_as_psql_prints_it()
+    {
+        await using var db = await SampleDatabase.CreateAsync(events: 100);
+        await db.BackupAsync();
+        string[] queries =
+        [
+            "SELECT count(*) > 0 FROM customers", "SELECT bool_and(id < 0) FROM customers", "SELECT balance FROM customers WHERE id = 3",
+            "SELECT created FROM customers WHERE id = 3", "SELECT at FROM events WHERE id = 7", "SELECT payload FROM events WHERE id = 7",
+            "SELECT sum(amount) FROM events", "SELECT 1.50::float8", "SELECT active FROM customers WHERE id = 3", "SELECT avatar FROM customers WHERE id = 3", "SELECT ARRAY[true, false]", "SELECT '1 day 2 hours'::interval",
+        ];
+        // What psql itself prints for each query is the expected text; the booleans are also spelled out as the docs show them.
+        var expected = new List<string>();
+        foreach (var query in queries)
+        {
+            expected.Add(await db.Server.PsqlAsync(query, "shop"));
+        }
+        Assert.Equal("t", expected[0]);
+        Assert.Equal("f", expected[1]);
+        Assert.Equal("t", expected[8]);
+        Assert.Equal("{t,f}", expected[10]);
+        string[] verify =
+        [
+            .. queries.Zip(expected).SelectMany(p => new[] { "--verify", $"{p.First}={p.Second}" }),
+            "--verify", "SELECT \"Value\" FROM \"Odd Name\" WHERE id = 2=NULL",
+        ];
+
+        var restored = await db.RunAsync(["restore", "postgres", "latest", "--connection", db.Url, "--into", "shop_typed", .. verify]);
+
+        Assert.True(restored.ExitCode == 0, restored.Stderr);
+        Assert.Contains("shop_typed", await db.DatabasesAsync());
     }
 
     [Fact]

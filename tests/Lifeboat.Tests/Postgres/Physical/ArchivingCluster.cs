@@ -60,6 +60,27 @@ internal sealed class ArchivingCluster : IAsyncDisposable
         return new ArchivingCluster(root, server);
     }
 
+    /// <summary>
+    /// Writes <c>lifeboat.yaml</c>: repository <c>local</c> (this repository, plus the <paramref name="local"/> keys),
+    /// the <paramref name="repositories"/> given (keyed by name, each with its keys), and component <c>db</c> backing up this
+    /// server physically (plus the <paramref name="component"/> keys; its password from $PGPASSWORD). Returns the path.
+    /// </summary>
+    public async Task<string> WritePlanAsync(string[]? local = null, Dictionary<string, string[]>? repositories = null, string[]? component = null)
+    {
+        var lines = new List<string> { "version: 1", "repositories:", "  local:", $"    location: {Repository}", $"    password-file: {Path.Combine(Root, "password")}" };
+        lines.AddRange((local ?? []).Select(l => "    " + l));
+        foreach (var (name, keys) in repositories ?? [])
+        {
+            lines.Add($"  {name}:");
+            lines.AddRange(keys.Select(k => "    " + k));
+        }
+        lines.AddRange(["components:", "  db:", "    kind: postgres", "    mode: physical", "    method: local", $"    url: {Url}", "    password-env: PGPASSWORD"]);
+        lines.AddRange((component ?? []).Select(c => "    " + c));
+        var plan = Path.Combine(Root, "lifeboat.yaml");
+        await File.WriteAllLinesAsync(plan, lines);
+        return plan;
+    }
+
     /// <summary>Runs the CLI with the repository environment.</summary>
     public Task<CliRunner.Result> CliAsync(params string[] args) => CliRunner.RunAsync(Environment, args);
 

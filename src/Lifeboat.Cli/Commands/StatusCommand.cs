@@ -7,7 +7,8 @@ namespace Lifeboat.Cli.Commands;
 /// <summary>
 /// <c>lifeboat status [--plan FILE] [--json]</c>: per component, the newest backup and its age against the RPO target,
 /// snapshot count and stored size, the last failure and its error. Exit code 0 when every target is met,
-/// 5 (<see cref="ExitCodes.RpoBreached"/>) when one is not, 1 when a repository could not be read.
+/// 5 (<see cref="ExitCodes.RpoBreached"/>) when one is not, 4 (<see cref="ExitCodes.Damaged"/>) when a snapshot or run
+/// record is damaged, 1 when a repository could not be read.
 /// </summary>
 public static class StatusCommand
 {
@@ -25,13 +26,15 @@ public static class StatusCommand
             {
                 await Console.Error.WriteLineAsync($"lifeboat: warning: skipped damaged data: {warning}");
             }
+            // Damaged snapshots or records are never "ok": the newest backup of a component may be among them.
             var code = statuses.Any(s => s.Error is not null) ? ExitCodes.Failure
+                : warnings.Count > 0 ? ExitCodes.Damaged
                 : statuses.All(s => s.RpoMet) ? ExitCodes.Success : ExitCodes.RpoBreached;
             if (context.Json)
             {
                 CommandContext.WriteJson(new
                 {
-                    plan = loaded.File, ok = code == ExitCodes.Success,
+                    plan = loaded.File, ok = code == ExitCodes.Success, damaged = warnings,
                     components = statuses.Select(s => new
                     {
                         component = s.Component, kind = s.Kind, repository = s.Repository, state = s.State, s.LastSuccess, s.LastSnapshot,
@@ -54,6 +57,7 @@ public static class StatusCommand
             {
                 ExitCodes.Success => $"all {statuses.Count} components meet their RPO targets",
                 ExitCodes.RpoBreached => $"RPO missed by: {string.Join(", ", breached)}; run 'lifeboat backup --plan {loaded.File}' and check the failures above",
+                ExitCodes.Damaged => $"damaged data (above) is not counted, so these figures may be too good; run 'lifeboat check' with the plan's repositories",
                 _ => "some repositories could not be read (see above); their components' status is unknown",
             });
             return code;

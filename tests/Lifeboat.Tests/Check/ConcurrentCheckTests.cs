@@ -1,5 +1,6 @@
 using Lifeboat.Backup;
 using Lifeboat.Check;
+using Lifeboat.Restore;
 using Lifeboat.Storage;
 using Lifeboat.Testing;
 
@@ -54,5 +55,22 @@ public sealed class ConcurrentCheckTests : IDisposable
         Assert.Equal(1, commits);
         Assert.True(report.Errors.Count == 0, string.Join("\n", report.Errors));
         Assert.Empty(report.Damaged);
+    }
+
+    [Fact]
+    public async Task The_newest_snapshot_listed_after_the_index_was_loaded_restores_completely()
+    {
+        await TestRepository.InitAsync(_store);
+        await BackupAsync(1);
+        // The index is loaded here, as every command loads it right after taking its lock ...
+        var reader = await TestRepository.OpenAsync(_store);
+        // ... and a backup commits before the command lists the snapshots to resolve 'latest'.
+        var newest = await BackupAsync(2);
+        var listing = await reader.ListSnapshotsAsync(CancellationToken.None);
+        var (id, snapshot) = listing.Readable[^1];
+        Assert.Equal(newest.Id, id);
+        var result = await new Restorer(reader).RunAsync(snapshot, new RestoreOptions { Target = _temp["target"] }, new RestoreProgress(), CancellationToken.None);
+        Assert.True(result.Complete, string.Join("; ", result.Errors));
+        Assert.Equal(File.ReadAllBytes(_temp["src/f0.bin"]), File.ReadAllBytes(_temp["target"] + _temp["src"] + "/f0.bin"));
     }
 }

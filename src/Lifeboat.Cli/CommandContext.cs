@@ -139,36 +139,35 @@ public sealed class CommandContext(ParseResult parse) : IAsyncDisposable
 
     /// <summary>
     /// Finds a snapshot by "latest" (newest, optionally only those with the given host and paths) or by a unique
-    /// prefix of its ID.
+    /// prefix of its ID. Throws <see cref="DamagedSnapshotException"/> (exit 4) when the snapshot named is damaged, or
+    /// for "latest" when any snapshot is (it may be the newest): an older snapshot is used only when named by its ID.
     /// </summary>
     public static async Task<(Digest Id, Snapshot Snapshot)> FindSnapshotAsync(Repository.Repository repository, string name,
         string? host, IReadOnlyList<string> paths, CancellationToken cancellationToken, string? component = null, string? kind = null)
     {
-        var damaged = new List<string>();
-        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken, damaged, name == "latest" ? "" : name.ToLowerInvariant());
-        foreach (var warning in damaged)
-        {
-            await Console.Error.WriteLineAsync($"lifeboat: warning: skipped a damaged snapshot: {warning}");
-        }
+        var listing = await repository.ListSnapshotsAsync(cancellationToken, name == "latest" ? "" : name.ToLowerInvariant());
+        var snapshots = listing.Readable;
         if (name == "latest")
         {
             var candidates = snapshots.Where(s => (host is null || s.Snapshot.Host == host)
                 && (component is null || s.Snapshot.Component == component) && (kind is null || s.Snapshot.Source.GetValueOrDefault("kind") == kind)
                 && paths.All(p => s.Snapshot.Paths.Contains(Path.GetFullPath(p).TrimEnd('/')))).ToList();
+            listing.ThrowIfDamagedCouldBe(name, candidates.Count > 0 ? candidates[^1].Id : null);
             var filter = (component is null ? "" : $" of component '{component}'") + (kind is null ? "" : $" of kind '{kind}'");
             return candidates.Count > 0 ? candidates[^1] : throw new UsageException($"the repository holds no snapshot{filter} that matches 'latest'");
         }
         var matches = snapshots.Where(s => s.Id.ToString().StartsWith(name.ToLowerInvariant(), StringComparison.Ordinal)).ToList();
+        if (matches.Count + listing.Damaged.Count > 1)
+        {
+            throw new UsageException($"'{name}' matches {matches.Count + listing.Damaged.Count} snapshots; give more characters of the ID");
+        }
+        listing.ThrowIfDamagedCouldBe(name);
         if (kind is not null && matches.Count == 1 && matches[0].Snapshot.Source.GetValueOrDefault("kind") != kind)
         {
             throw new UsageException($"snapshot {matches[0].Id.Short} is a '{matches[0].Snapshot.Source.GetValueOrDefault("kind")}' backup, not '{kind}'");
         }
-        return matches.Count switch
-        {
-            1 => matches[0],
-            0 => throw new UsageException($"no snapshot has an ID starting with '{name}'; 'lifeboat snapshots' lists them"),
-            _ => throw new UsageException($"'{name}' matches {matches.Count} snapshots; give more characters of the ID"),
-        };
+        return matches.Count == 1 ? matches[0]
+            : throw new UsageException($"no snapshot has an ID starting with '{name}'; 'lifeboat snapshots' lists them");
     }
 
     /// <summary>Writes an object as JSON on stdout.</summary>

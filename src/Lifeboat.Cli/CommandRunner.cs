@@ -44,6 +44,7 @@ public static class CommandRunner
         UsageException => (ExitCodes.Usage, e.Message),
         Plan.PlanInvalidException => (ExitCodes.Usage, e.Message),
         ArgumentException when e is not ArgumentNullException => (ExitCodes.Usage, e.Message),
+        Snapshots.DamagedSnapshotException => (ExitCodes.Damaged, e.Message),
         CorruptObjectException => (ExitCodes.Failure, $"repository data is damaged: {e.Message}; run 'lifeboat check' for a full report"),
         RepositoryExistsException => (ExitCodes.Failure, e.Message),
         FileNotFoundException or DirectoryNotFoundException => (ExitCodes.Failure, e.Message),

@@ -150,8 +150,23 @@ public sealed class FaultyBlobStore : IBlobStore
         inner.GetSizeAsync(name, cancellationToken);
 
     /// <inheritdoc />
-    public IAsyncEnumerable<BlobInfo> ListAsync(BlobKind kind, CancellationToken cancellationToken) =>
-        inner.ListAsync(kind, cancellationToken);
+    public async IAsyncEnumerable<BlobInfo> ListAsync(BlobKind kind, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (BeforeList is { } hook)
+        {
+            await hook(kind, cancellationToken);
+        }
+        await foreach (var info in inner.ListAsync(kind, cancellationToken))
+        {
+            yield return info;
+        }
+    }
+
+    /// <summary>
+    /// Awaited before each listing starts, with the kind listed: a test runs another writer there (a backup committing
+    /// between two listings of a reader) to make a race happen every time. Null (the default) runs nothing.
+    /// </summary>
+    public Func<BlobKind, CancellationToken, Task>? BeforeList { get; set; }
 
     /// <inheritdoc />
     public IAsyncEnumerable<PartialObject> ListPartialAsync(CancellationToken cancellationToken) =>

@@ -10,7 +10,9 @@ namespace Lifeboat.Cli.Commands;
 /// <c>prune</c>). <c>--dry-run</c> shows what would go and which rule keeps each kept snapshot. When a PostgreSQL
 /// physical base backup goes, the archived WAL of its cluster that no kept base backup needs any more is expired
 /// (<c>wal expire</c> without <c>--keep-within</c>) unless <c>--keep-wal</c>; an expiry that refuses leaves the WAL and
-/// exits 3 with the reason, the snapshots being removed already.
+/// exits 3 with the reason, the snapshots being removed already. A policy is never applied while a snapshot is damaged
+/// (its time, host and component are unknown): forget then refuses with exit 4, and <c>forget ID...</c> removes the
+/// snapshots named, damaged or not.
 /// </summary>
 public static class ForgetCommand
 {
@@ -31,9 +33,10 @@ public static class ForgetCommand
         var timeZone = new Option<string>("--timezone") { Description = "Time zone of the calendar buckets (default UTC), e.g. Europe/Berlin", DefaultValueFactory = _ => "UTC" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Only show what would be removed and why the rest is kept" };
         var keepWal = new Option<bool>("--keep-wal") { Description = "Do not expire the archived WAL that removed PostgreSQL base backups leave unneeded" };
-        var command = new Command("forget", "Remove snapshots that a retention policy does not keep (run prune to free their data)")
+        var ids = new Argument<string[]>("snapshots") { Description = "Snapshot IDs (or unique prefixes) to remove instead of applying a policy; the way to remove a damaged snapshot", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("forget", "Remove snapshots that a retention policy does not keep, or the snapshots named (run prune to free their data)")
         {
-            last, hourly, daily, weekly, monthly, yearly, within, tags, host, component, timeZone, dryRun, keepWal,
+            last, hourly, daily, weekly, monthly, yearly, within, tags, host, component, timeZone, dryRun, keepWal, ids,
         };
         command.SetBody(async (context, ct) =>
         {
@@ -58,10 +61,21 @@ public static class ForgetCommand
                 Within = p.GetValue(within) is { } span ? CalendarSpan.Parse(span) : null,
                 Tags = p.GetValue(tags) ?? [], TimeZone = zone,
             };
+            var named = p.GetValue(ids) ?? [];
+            if (named.Length > 0 && !policy.IsEmpty)
+            {
+                throw new UsageException("give either snapshot IDs to remove or --keep-… rules, not both");
+            }
             var dry = p.GetValue(dryRun);
             var repository = await context.OpenRepositoryAsync(loadIndex: false, dry ? LockMode.None : LockMode.Exclusive, ct);
             ct = dry ? ct : context.Token;
-            var snapshots = (await repository.LoadSnapshotsAsync(ct))
+            var listing = await repository.ListSnapshotsAsync(ct);
+            if (named.Length > 0)
+            {
+                return await ForgetNamedAsync(context, repository, listing, named, dry, ct);
+            }
+            listing.ThrowIfDamaged("forget cannot tell which snapshots the policy keeps, so it removed none");
+            var snapshots = listing.Readable
                 .Where(s => (p.GetValue(host) is not { } h || s.Snapshot.Host == h) && (p.GetValue(component) is not { } c || s.Snapshot.Component == c));
             var decisions = RetentionPlanner.Plan(snapshots, policy);
             if (!dry)
@@ -81,6 +95,43 @@ public static class ForgetCommand
             return refused.Count == 0 ? ExitCodes.Success : ExitCodes.Incomplete;
         });
         return command;
+    }
+
+    // Named snapshots, damaged ones included (only their file name is needed to remove them). WAL is not expired here:
+    // 'wal expire' does that once no damaged snapshot is left that might be a base backup.
+    private static async Task<int> ForgetNamedAsync(CommandContext context, Repository.Repository repository, Snapshots.SnapshotListing listing,
+        string[] names, bool dry, CancellationToken cancellationToken)
+    {
+        var all = listing.Readable.Select(s => (s.Id, Damaged: (string?)null)).Concat(listing.Damaged.Select(d => (d.Id, Damaged: (string?)d.Reason))).ToList();
+        var chosen = new List<(Crypto.Digest Id, string? Damaged)>();
+        foreach (var name in names)
+        {
+            var matches = all.Where(s => s.Id.ToString().StartsWith(name.ToLowerInvariant(), StringComparison.Ordinal)).ToList();
+            chosen.Add(matches.Count switch
+            {
+                1 => matches[0],
+                0 => throw new UsageException($"no snapshot has an ID starting with '{name}'; 'lifeboat snapshots' lists them; nothing was removed"),
+                _ => throw new UsageException($"'{name}' matches {matches.Count} snapshots; give more characters of the ID; nothing was removed"),
+            });
+        }
+        foreach (var (id, _) in chosen.Distinct())
+        {
+            if (!dry)
+            {
+                await repository.Store.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), cancellationToken);
+            }
+        }
+        if (context.Json)
+        {
+            CommandContext.WriteJson(new { dryRun = dry, removed = chosen.Distinct().Select(c => new { id = c.Id.ToString(), damaged = c.Damaged }) });
+            return ExitCodes.Success;
+        }
+        foreach (var (id, damaged) in chosen.Distinct())
+        {
+            Console.WriteLine($"  {id.Short}  {(dry ? "would remove" : "removed")}{(damaged is null ? "" : $"  (damaged: {damaged})")}");
+        }
+        Console.WriteLine($"{chosen.Distinct().Count()} {(dry ? "would be removed" : "removed; run 'lifeboat prune' to free their data")}");
+        return ExitCodes.Success;
     }
 
     private static void Report(CommandContext context, List<RetentionDecision> decisions, bool dry, List<WalExpiryReport> wal)

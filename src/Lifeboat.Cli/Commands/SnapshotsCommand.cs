@@ -2,7 +2,10 @@ using System.CommandLine;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary><c>lifeboat snapshots</c>: lists snapshots, oldest first.</summary>
+/// <summary>
+/// <c>lifeboat snapshots</c>: lists snapshots, oldest first, then the damaged ones; exit code 4 when there is a
+/// damaged one (it is named on stderr and, in the table, marked DAMAGED).
+/// </summary>
 public static class SnapshotsCommand
 {
     /// <summary>Builds the command.</summary>
@@ -12,16 +15,17 @@ public static class SnapshotsCommand
         command.SetBody(async (context, ct) =>
         {
             var repository = await context.OpenRepositoryAsync(loadIndex: false, LockMode.None, ct);
-            var damaged = new List<string>();
-            var snapshots = await repository.LoadSnapshotsAsync(ct, damaged);
-            foreach (var warning in damaged)
+            var listing = await repository.ListSnapshotsAsync(ct);
+            var snapshots = listing.Readable;
+            var code = listing.Damaged.Count == 0 ? ExitCodes.Success : ExitCodes.Damaged;
+            foreach (var damaged in listing.Damaged)
             {
-                await Console.Error.WriteLineAsync($"lifeboat: warning: damaged snapshot not listed: {warning}; 'lifeboat check' reports what it affects");
+                await Console.Error.WriteLineAsync($"lifeboat: damaged snapshot: {damaged}; 'lifeboat check' reports what it affects, 'lifeboat forget {damaged.Id.Short}' removes it");
             }
             if (context.Json)
             {
                 CommandContext.WriteJson(snapshots.Select(s => new { id = s.Id.ToString(), snapshot = s.Snapshot }));
-                return ExitCodes.Success;
+                return code;
             }
             // Columns as wide as their longest value: a host or component cut short can no longer be told from
             // another, or passed to --host or --component.
@@ -34,8 +38,12 @@ public static class SnapshotsCommand
                 var tags = s.Tags.Count > 0 ? "[" + string.Join(",", s.Tags) + "] " : "";
                 Console.WriteLine($"{id.Short,-8}  {s.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {s.Host.PadRight(hostWidth)}  {s.Component.PadRight(componentWidth)}  {size,10}  {tags}{string.Join(" ", s.Paths)}");
             }
-            Console.WriteLine($"{snapshots.Count} snapshots");
-            return ExitCodes.Success;
+            foreach (var damaged in listing.Damaged)
+            {
+                Console.WriteLine($"{damaged.Id.Short,-8}  DAMAGED  {damaged.Reason}");
+            }
+            Console.WriteLine(listing.Damaged.Count == 0 ? $"{snapshots.Count} snapshots" : $"{snapshots.Count} snapshots, {listing.Damaged.Count} damaged");
+            return code;
         });
         return command;
     }

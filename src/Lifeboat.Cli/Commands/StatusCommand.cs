@@ -10,7 +10,8 @@ namespace Lifeboat.Cli.Commands;
 /// archive (newest segment's age against the RPO, refused pushes), whose failure misses the RPO too. Exit code 0 when
 /// every target is met and every component's newest run succeeded, 5 (<see cref="ExitCodes.RpoBreached"/>) when a
 /// target (or a WAL archive) is missed, 6 (<see cref="ExitCodes.LastRunFailed"/>) when the targets are met but a
-/// component's newest run failed, 1 when a repository could not be read.
+/// component's newest run failed, 4 (<see cref="ExitCodes.Damaged"/>) when a snapshot or run record is damaged, 1 when
+/// a repository could not be read.
 /// </summary>
 public static class StatusCommand
 {
@@ -28,7 +29,9 @@ public static class StatusCommand
             {
                 await Console.Error.WriteLineAsync($"lifeboat: warning: skipped damaged data: {warning}");
             }
+            // Damaged snapshots or records are never "ok": the newest backup of a component may be among them.
             var code = statuses.Any(s => s.Error is not null) ? ExitCodes.Failure
+                : warnings.Count > 0 ? ExitCodes.Damaged
                 : !statuses.All(s => s.RpoMet) ? ExitCodes.RpoBreached
                 : statuses.Any(s => s.LastRunFailed) ? ExitCodes.LastRunFailed : ExitCodes.Success;
             // Point-in-time recovery stops at the newest archived WAL: a broken archive misses the RPO like an old backup.
@@ -41,7 +44,7 @@ public static class StatusCommand
             {
                 CommandContext.WriteJson(new
                 {
-                    plan = loaded.File, ok = code == ExitCodes.Success,
+                    plan = loaded.File, ok = code == ExitCodes.Success, damaged = warnings,
                     components = statuses.Select(s => new
                     {
                         component = s.Component, kind = s.Kind, repository = s.Repository, state = s.State, s.LastSuccess, s.LastSnapshot,
@@ -85,6 +88,7 @@ public static class StatusCommand
                     + (failed.Count > 0 ? $"; newest run failed: {string.Join(", ", failed)}" : ""),
                 ExitCodes.LastRunFailed => $"the newest run failed for: {string.Join(", ", failed)} (still within the RPO, but their backups are not working); "
                     + $"fix the failure above and run 'lifeboat backup --plan {loaded.File} {string.Join(' ', failed)}'",
+                ExitCodes.Damaged => $"damaged data (above) is not counted, so these figures may be too good; run 'lifeboat check' with the plan's repositories",
                 _ => "some repositories could not be read (see above); their components' status is unknown",
             });
             return code;

@@ -53,6 +53,7 @@ public sealed class OpenedRepository : IAsyncDisposable
         try
         {
             // Only under the lock: a prune holding the exclusive lock deletes index files a listing taken before would name.
+            // Damaged index files stay listed in Repository.DamagedIndexFiles, which the plan runner reports.
             if (loadIndex)
             {
                 await repository.LoadIndexAsync(cancellationToken);

@@ -130,6 +130,12 @@ public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvid
                 Tags = [.. component.Tags.Union(component.Schedule?.TagsAt(ScheduledFor ?? run.Start) ?? [], StringComparer.Ordinal)], BeforeCommit = opened.EnsureLockHeldAsync, Clock = clock,
                 Workers = Workers,
             }, opened.Token);
+            // The backup worked around them (their chunks are stored again), but older snapshots may need those
+            // index files: the run must not look clean.
+            foreach (var damaged in opened.Repository.DamagedIndexFiles)
+            {
+                run.Fail($"snapshot {run.Result.Id.Short} was recorded, but the repository is damaged: {damaged}");
+            }
         }
         finally
         {
@@ -193,13 +199,15 @@ public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvid
                 {
                     await before(source.Repository, destination.Repository, destination.Token);
                 }
-                var snapshots = await source.Repository.LoadSnapshotsAsync(source.Token);
+                var listing = await source.Repository.ListSnapshotsAsync(source.Token);
                 var copier = new SnapshotCopier(source.Repository, destination.Repository);
                 foreach (var run in runs)
                 {
-                    var report = await copier.CopyAsync([.. snapshots.Where(s => s.Snapshot.Component == run.Component.Name)], null, destination.Token);
+                    var report = await copier.CopyAsync([.. listing.Readable.Where(s => s.Snapshot.Component == run.Component.Name)], null, destination.Token);
                     run.Copied = report.Copied.Count;
                 }
+                // The readable snapshots are safer offsite; the damaged ones, which may belong to these components, fail the step.
+                listing.ThrowIfDamaged($"they were not copied to '{offsiteName}'");
             }
             if (withRetention.Count > 0)
             {
@@ -215,8 +223,10 @@ public sealed class PlanRunner(BackupPlan plan, ComponentKinds kinds, TimeProvid
     // Only this host's snapshots of the component: another host running the same plan applies its own policy.
     private async Task<int> ForgetAsync(OpenedRepository opened, PlanComponent component, CancellationToken cancellationToken)
     {
-        var snapshots = (await opened.Repository.LoadSnapshotsAsync(cancellationToken))
-            .Where(s => s.Snapshot.Component == component.Name && s.Snapshot.Host == plan.Host);
+        // A damaged snapshot's component, host and time are unknown, so no policy can be applied around it.
+        var listing = await opened.Repository.ListSnapshotsAsync(cancellationToken);
+        listing.ThrowIfDamaged($"retention of component '{component.Name}' cannot tell which snapshots to keep, so it removed none");
+        var snapshots = listing.Readable.Where(s => s.Snapshot.Component == component.Name && s.Snapshot.Host == plan.Host);
         var removed = new List<Snapshot>();
         foreach (var decision in RetentionPlanner.Plan(snapshots, component.Retention!).Where(d => !d.Keep))
         {

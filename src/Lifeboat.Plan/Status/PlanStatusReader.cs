@@ -26,7 +26,12 @@ public sealed class PlanStatusReader(BackupPlan plan, TimeProvider clock)
             try
             {
                 await using var opened = await OpenedRepository.OpenAsync(plan.Repositories[group.Key], loadIndex: false, locking: null, "status", cancellationToken);
-                snapshots = await opened.Repository.LoadSnapshotsAsync(cancellationToken, warnings);
+                var listing = await opened.Repository.ListSnapshotsAsync(cancellationToken);
+                foreach (var damaged in listing.Damaged)
+                {
+                    warnings.Add($"repository '{group.Key}': damaged snapshot not counted: {damaged}; 'lifeboat check' reports what it affects");
+                }
+                snapshots = [.. listing.Readable];
                 runs = await new RunLog(opened.Repository).LoadAsync(cancellationToken, warnings);
                 foreach (var component in group.Where(_ => Archives is not null))
                 {

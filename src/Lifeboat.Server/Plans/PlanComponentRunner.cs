@@ -62,7 +62,9 @@ public sealed class PlanComponentRunner(BackupPlan plan, ComponentKinds kinds, T
             throw new InvalidOperationException($"the backup succeeded (snapshot {record.Snapshot?[..8]}) but {string.Join("; ", report.UnrecordedErrors)}");
         }
         await using var opened = await OpenedRepository.OpenAsync(repository, loadIndex: false, locking: null, "serve", cancellationToken);
-        var snapshots = (await opened.Repository.LoadSnapshotsAsync(cancellationToken)).Where(s => s.Snapshot.Component == component).ToList();
+        var listing = await opened.Repository.ListSnapshotsAsync(cancellationToken);
+        listing.ThrowIfDamaged($"the backup succeeded (snapshot {record.Snapshot?[..8]}), but the repository needs attention");
+        var snapshots = listing.Readable.Where(s => s.Snapshot.Component == component).ToList();
         var size = snapshots.FirstOrDefault(s => s.Id.ToString() == record.Snapshot).Snapshot?.Summary?.TotalBytes ?? record.BytesRead;
         return new RunResult(record.BytesRead, record.BytesStored, size, snapshots.Count, record.Snapshot?[..8]);
     }

@@ -24,7 +24,9 @@ public static class PlanHistory
             try
             {
                 await using var opened = await OpenedRepository.OpenAsync(plan.Repositories[group.Key], loadIndex: false, locking: null, "serve", cancellationToken);
-                snapshots = [.. (await opened.Repository.LoadSnapshotsAsync(cancellationToken, warnings)).Select(s => s.Snapshot).OrderBy(s => s.Time)];
+                var listing = await opened.Repository.ListSnapshotsAsync(cancellationToken);
+                warnings.AddRange(listing.Damaged.Select(d => $"damaged snapshot left out of the history: {d}; 'lifeboat check' reports what it affects"));
+                snapshots = [.. listing.Readable.Select(s => s.Snapshot)];
                 runs = await new RunLog(opened.Repository).LoadAsync(cancellationToken, warnings);
             }
             catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)

@@ -9,10 +9,11 @@ namespace Lifeboat.Sources.Postgres.Wal;
 /// archived segment). <see cref="Healthy"/> is false when a range is missing or a base backup is not restorable.
 /// </summary>
 public sealed record WalChainReport(string Component, string SystemIdentifier, long SegmentSize, IReadOnlyList<TimelineReport> Timelines,
-    IReadOnlyList<BaseBackupReport> BaseBackups, string? NewestSegment, DateTimeOffset? NewestArchived, double? RpoSeconds)
+    IReadOnlyList<BaseBackupReport> BaseBackups, string? NewestSegment, DateTimeOffset? NewestArchived, double? RpoSeconds,
+    IReadOnlyList<string> DamagedSnapshots)
 {
-    /// <summary>Whether nothing is missing and every base backup is restorable.</summary>
-    public bool Healthy => Timelines.All(t => t.Missing.Count == 0) && BaseBackups.All(b => b.Restorable);
+    /// <summary>Whether nothing is missing, every base backup is restorable and no snapshot is damaged (it may be a base backup).</summary>
+    public bool Healthy => Timelines.All(t => t.Missing.Count == 0) && BaseBackups.All(b => b.Restorable) && DamagedSnapshots.Count == 0;
 
     /// <summary>Builds the report from the repository (one listing of WAL, the snapshots, a few header reads).</summary>
     public static async Task<WalChainReport> BuildAsync(Repository.Repository repository, string component, TimeProvider clock, CancellationToken cancellationToken)
@@ -22,7 +23,8 @@ public sealed record WalChainReport(string Component, string SystemIdentifier, l
             ?? throw new InvalidOperationException($"nothing was archived for component '{component}' yet: set archive_command = 'lifeboat wal push %p' (with --component if not 'postgres')");
         var chain = await WalChain.LoadAsync(archive, cluster, cancellationToken);
         var backups = new List<BaseBackupReport>();
-        foreach (var (id, snapshot) in await repository.LoadSnapshotsAsync(cancellationToken))
+        var listing = await repository.ListSnapshotsAsync(cancellationToken);
+        foreach (var (id, snapshot) in listing.Readable)
         {
             if (snapshot.Source.GetValueOrDefault("kind") != "postgres" || BaseBackupInfo.FromMetadata(snapshot.Source) is not { } info
                 || info.SystemIdentifier != cluster.SystemIdentifier)
@@ -35,7 +37,8 @@ public sealed record WalChainReport(string Component, string SystemIdentifier, l
         }
         var newest = await chain.NewestAsync(cancellationToken);
         return new WalChainReport(component, cluster.SystemIdentifier.ToString(CultureInfo.InvariantCulture), cluster.SegmentSize, chain.Timelines(), backups,
-            newest?.Segment, newest?.Archived, newest is { } n ? Math.Round((clock.GetUtcNow() - n.Archived).TotalSeconds, 1) : null);
+            newest?.Segment, newest?.Archived, newest is { } n ? Math.Round((clock.GetUtcNow() - n.Archived).TotalSeconds, 1) : null,
+            [.. listing.Damaged.Select(d => d.Reason)]);
     }
 
     /// <summary>The report as text, one line per fact.</summary>
@@ -57,6 +60,10 @@ public sealed record WalChainReport(string Component, string SystemIdentifier, l
                 ? $"{head}: restorable; recovery targets reachable up to LSN {backup.ReachableUntilLsn} (end of {backup.ReachableUntilSegment}, archived {backup.ReachableUntilTime?.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff} UTC)"
                 : $"{head}: NOT restorable, its WAL is missing: {string.Join(", ", backup.Missing)}";
         }
+        foreach (var damaged in DamagedSnapshots)
+        {
+            yield return $"  damaged snapshot (it may be a base backup of this cluster, unknown): {damaged}";
+        }
         if (BaseBackups.Count == 0)
         {
             yield return "  no physical base backup of this cluster: the archived WAL alone cannot be restored";
@@ -64,7 +71,10 @@ public sealed record WalChainReport(string Component, string SystemIdentifier, l
         yield return NewestSegment is null
             ? "  no segment archived yet"
             : $"  newest segment {NewestSegment}, archived {NewestArchived?.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: achievable RPO {RpoSeconds:0.0} s";
-        yield return Healthy ? "WAL chain complete" : "WAL chain has gaps: see 'missing' above";
+        yield return Healthy ? "WAL chain complete"
+            : Timelines.All(t => t.Missing.Count == 0) && BaseBackups.All(b => b.Restorable)
+                ? "WAL chain complete, but damaged snapshots (above) cannot be judged: run 'lifeboat check'"
+                : "WAL chain has gaps: see 'missing' above";
     }
 }
 

@@ -83,9 +83,9 @@ public sealed class WalExpiry(Repository.Repository repository)
 
     private async Task<List<(string Id, BaseBackupInfo Info)>> KeptBackupsAsync(ClusterRecord cluster, bool force, List<string> overridden, CancellationToken cancellationToken)
     {
-        var damaged = new List<string>();
-        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken, damaged);
-        var problems = damaged.Select(d => $"a snapshot cannot be read ({d}), and it may be a base backup that needs old WAL").ToList();
+        var listing = await repository.ListSnapshotsAsync(cancellationToken);
+        var snapshots = listing.Readable;
+        var problems = listing.Damaged.Select(d => $"a snapshot cannot be read ({d}), and it may be a base backup that needs old WAL").ToList();
         var backups = new List<(string, BaseBackupInfo)>();
         foreach (var (id, snapshot) in snapshots)
         {

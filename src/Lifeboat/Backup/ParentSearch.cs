@@ -10,12 +10,12 @@ internal static class ParentSearch
     public static async Task<(Digest Id, Snapshot Snapshot)?> FindAsync(Repository.Repository repository, Func<Snapshot, bool> matches,
         BackupProgress progress, CancellationToken cancellationToken)
     {
-        var damaged = new List<string>();
-        var snapshots = await repository.LoadSnapshotsAsync(cancellationToken, damaged);
-        foreach (var warning in damaged)
+        var listing = await repository.ListSnapshotsAsync(cancellationToken);
+        foreach (var damaged in listing.Damaged)
         {
-            progress.Warnings.Enqueue($"a damaged snapshot cannot serve as parent: {warning}");
+            progress.Warnings.Enqueue($"a damaged snapshot cannot serve as parent: {damaged}; 'lifeboat check' reports what it affects");
         }
+        var snapshots = listing.Readable;
         for (var i = snapshots.Count - 1; i >= 0; i--)
         {
             if (matches(snapshots[i].Snapshot))

@@ -22,11 +22,15 @@ public sealed class Checker(Repository.Repository repository)
 
     /// <summary>
     /// Runs the check, reporting how far it has come in <paramref name="progress"/> (optional). Uses the repository's
-    /// index, which must be empty (the checker loads it tolerantly).
+    /// index, which must be empty (the checker loads it tolerantly). Snapshots are read before the indexes, and the
+    /// indexes before the pack listing: a backup writes packs, then its index, then its snapshot, so every snapshot seen
+    /// has its index seen too, and a backup running beside the check is never reported as damage.
     /// </summary>
     public async Task<CheckReport> RunAsync(CheckOptions options, CheckProgress? progress, CancellationToken cancellationToken)
     {
         _progress = progress ?? new CheckProgress();
+        _progress.Begin("reading snapshots");
+        var snapshots = await ReadSnapshotsAsync(cancellationToken);
         _progress.Begin("loading indexes");
         await LoadIndexesAsync(cancellationToken);
         _progress.Begin("listing packs");
@@ -66,7 +70,7 @@ public sealed class Checker(Repository.Repository repository)
         }
 
         _progress.Begin("checking snapshots");
-        var (snapshotCount, damaged) = await CheckSnapshotsAsync(cancellationToken);
+        var damaged = await CheckSnapshotsAsync(snapshots, cancellationToken);
         _progress.Begin("checking run records");
         var damagedRuns = new List<string>();
         await new Runs.RunLog(repository).LoadAsync(cancellationToken, damagedRuns);
@@ -79,7 +83,7 @@ public sealed class Checker(Repository.Repository repository)
             Errors = [.. _errors],
             Warnings = [.. _warnings],
             Damaged = damaged,
-            Snapshots = snapshotCount,
+            Snapshots = snapshots.Count,
             Packs = stored.Count,
             PacksRead = packsRead,
             ChunksRead = chunksRead,
@@ -126,7 +130,7 @@ public sealed class Checker(Repository.Repository repository)
         if (unindexed.Count > 0)
         {
             var bytes = unindexed.Sum(p => p.Value).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
-            _warnings.Enqueue($"{unindexed.Count} packs ({bytes} bytes) are in no index, left by interrupted backups: 'lifeboat prune' deletes them "
+            _warnings.Enqueue($"{unindexed.Count} packs ({bytes} bytes) are in no index, left by interrupted backups (or not yet indexed by one running now): 'lifeboat prune' deletes them "
                 + "('lifeboat repair index' indexes them again, if a snapshot misses their chunks)");
         }
     }
@@ -236,9 +240,9 @@ public sealed class Checker(Repository.Repository repository)
         return verified;
     }
 
-    private async Task<(int, IReadOnlyDictionary<string, IReadOnlyList<string>>)> CheckSnapshotsAsync(CancellationToken cancellationToken)
+    // Every snapshot listed, with null for one that cannot be read (then already reported as an error).
+    private async Task<List<(Digest Id, Snapshot? Snapshot)>> ReadSnapshotsAsync(CancellationToken cancellationToken)
     {
-        var damaged = new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var ids = new List<Digest>();
         await foreach (var info in repository.Store.ListAsync(BlobKind.Snapshot, cancellationToken))
         {
@@ -251,18 +255,32 @@ public sealed class Checker(Repository.Repository repository)
                 _warnings.Enqueue($"{info.Name} is not a snapshot name; ignored");
             }
         }
-        var trees = new TreeReader(repository);
-        var checkedTrees = new Dictionary<Digest, List<string>>();
+        var snapshots = new List<(Digest, Snapshot?)>();
         foreach (var id in ids)
         {
-            Snapshot snapshot;
             try
             {
-                snapshot = await repository.LoadSnapshotAsync(id, cancellationToken);
+                snapshots.Add((id, await repository.LoadSnapshotAsync(id, cancellationToken)));
             }
             catch (CorruptObjectException e)
             {
                 _errors.Enqueue(e.Message);
+                snapshots.Add((id, null));
+            }
+        }
+        return snapshots;
+    }
+
+    private async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> CheckSnapshotsAsync(List<(Digest Id, Snapshot? Snapshot)> snapshots,
+        CancellationToken cancellationToken)
+    {
+        var damaged = new SortedDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var trees = new TreeReader(repository);
+        var checkedTrees = new Dictionary<Digest, List<string>>();
+        foreach (var (id, snapshot) in snapshots)
+        {
+            if (snapshot is null)
+            {
                 damaged[id.Short] = ["(the snapshot itself is unreadable)"];
                 continue;
             }
@@ -281,7 +299,7 @@ public sealed class Checker(Repository.Repository repository)
                 _errors.Enqueue($"snapshot {id.Short} ({snapshot.Time:yyyy-MM-dd HH:mm:ss}, {string.Join(", ", snapshot.Paths)}): {affected.Count} damaged files or trees");
             }
         }
-        return (ids.Count, damaged);
+        return damaged;
     }
 
     /// <summary>

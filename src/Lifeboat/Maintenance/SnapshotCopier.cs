@@ -29,8 +29,9 @@ public sealed class SnapshotCopier(Repository.Repository source, Repository.Repo
     public async Task<CopyReport> CopyAsync(IReadOnlyList<(Digest Id, Snapshot Snapshot)> snapshots, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         EnsureCompatible();
-        var present = (await destination.LoadSnapshotsAsync(cancellationToken))
-            .Select(s => (s.Snapshot.Tree, s.Snapshot.Time, s.Snapshot.Host)).ToHashSet();
+        var listing = await destination.ListSnapshotsAsync(cancellationToken);
+        listing.ThrowIfDamaged("in the destination, which then cannot tell which snapshots it holds already; nothing was copied");
+        var present = listing.Readable.Select(s => (s.Snapshot.Tree, s.Snapshot.Time, s.Snapshot.Host)).ToHashSet();
         var trees = new TreeReader(source);
         long chunks = 0, bytes = 0;
         var copied = new List<Digest>();

@@ -20,6 +20,9 @@ public sealed class Repository
 
     private readonly Lock _unindexedLock = new();
     private readonly List<IndexedPack> _unindexed = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<BlobName, byte> _loadedIndexFiles = new();
+    private readonly List<string> _damagedIndexFiles = [];
+    private volatile bool _indexLoaded;
 
     private Repository(IBlobStore store, MasterKey key, RepositoryConfig config, Digest keyName, bool appendOnly = false)
     {
@@ -107,7 +110,11 @@ public sealed class Repository
         }
         catch (JsonException e)
         {
-            throw new CorruptObjectException($"repository config is not valid JSON: {e.Message}");
+            throw new CorruptObjectException($"the repository config '{ConfigName}' in {store.Location} is not valid JSON: {e.Message}");
+        }
+        catch (CorruptObjectException e)
+        {
+            throw new CorruptObjectException($"the repository config '{ConfigName}' in {store.Location} is damaged: {e.Message}");
         }
         config.Validate();
         return new Repository(store, key, config, keyName, appendOnly);
@@ -209,8 +216,10 @@ public sealed class Repository
     }
 
     /// <summary>
-    /// Loads every index file into <see cref="Index"/>. A damaged index file is skipped and named in the result: its
-    /// chunks then look absent, so a backup stores them again and a restore reports only the files that need them.
+    /// Loads every index file not loaded yet into <see cref="Index"/>, so a second call picks up only what appeared since.
+    /// A damaged index file is skipped and named in the result (and in <see cref="DamagedIndexFiles"/>): its chunks then
+    /// look absent, so a backup stores them again and a restore reports only the files that need them. Callers must
+    /// report the result.
     /// </summary>
     public async Task<IReadOnlyList<string>> LoadIndexAsync(CancellationToken cancellationToken)
     {
@@ -218,7 +227,10 @@ public sealed class Repository
         var names = new List<BlobName>();
         await foreach (var info in Store.ListAsync(BlobKind.Index, cancellationToken))
         {
-            names.Add(info.Name);
+            if (_loadedIndexFiles.TryAdd(info.Name, 0))
+            {
+                names.Add(info.Name);
+            }
         }
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
             async (name, ct) =>
@@ -233,12 +245,35 @@ public sealed class Repository
                     damaged.Enqueue($"{e.Message}; 'lifeboat repair index' rebuilds the index from the packs");
                     return;
                 }
+                catch
+                {
+                    // Not read (a store error, a cancellation): a later call must try it again.
+                    _loadedIndexFiles.TryRemove(name, out _);
+                    throw;
+                }
                 foreach (var pack in file.Packs)
                 {
                     Index.AddPack(pack.Pack, pack.Entries);
                 }
             });
+        lock (_damagedIndexFiles)
+        {
+            _damagedIndexFiles.AddRange(damaged);
+        }
+        _indexLoaded = true;
         return [.. damaged];
+    }
+
+    /// <summary>Every damaged index file <see cref="LoadIndexAsync"/> met in this session, with why.</summary>
+    public IReadOnlyList<string> DamagedIndexFiles
+    {
+        get
+        {
+            lock (_damagedIndexFiles)
+            {
+                return [.. _damagedIndexFiles];
+            }
+        }
     }
 
     /// <summary>Reads and verifies one index file.</summary>
@@ -328,7 +363,10 @@ public sealed class Repository
         PutContentAddressedAsync(Store, BlobKind.Snapshot,
             Key.Box.Seal(JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.Snapshot), SnapshotAad), cancellationToken);
 
-    /// <summary>Reads one snapshot.</summary>
+    /// <summary>
+    /// Reads one snapshot and validates its fields (format §9); throws <see cref="CorruptObjectException"/> naming the
+    /// snapshot when it is missing, damaged or invalid.
+    /// </summary>
     public async Task<Snapshot> LoadSnapshotAsync(Digest id, CancellationToken cancellationToken)
     {
         var name = new BlobName(BlobKind.Snapshot, id.ToString());
@@ -338,7 +376,7 @@ public sealed class Repository
             var snapshot = JsonSerializer.Deserialize(plain, RepositoryJson.Default.Snapshot)
                 ?? throw new CorruptObjectException("snapshot is empty");
             return snapshot.Version == 1
-                ? snapshot
+                ? snapshot.Validated()
                 : throw new CorruptObjectException($"snapshot format version {snapshot.Version} is not supported (this Lifeboat reads version 1)");
         }
         catch (Exception e) when (e is JsonException or CorruptObjectException)
@@ -348,11 +386,25 @@ public sealed class Repository
     }
 
     /// <summary>
-    /// Every readable snapshot, oldest first. A damaged snapshot is left out and described in
-    /// <paramref name="damaged"/> (when given): one bad snapshot must not stop restores of the others.
+    /// Every snapshot (with an ID starting with <paramref name="idPrefix"/>), oldest first. Throws
+    /// <see cref="DamagedSnapshotException"/> if any of them cannot be read: a caller that acts on the whole list
+    /// (copy, retention, reports) must not act on part of it by accident. A caller that can go on with the readable
+    /// snapshots uses <see cref="ListSnapshotsAsync"/> and reports the damaged ones itself.
     /// </summary>
-    public async Task<List<(Digest Id, Snapshot Snapshot)>> LoadSnapshotsAsync(CancellationToken cancellationToken,
-        ICollection<string>? damaged = null, string idPrefix = "")
+    public async Task<List<(Digest Id, Snapshot Snapshot)>> LoadSnapshotsAsync(CancellationToken cancellationToken, string idPrefix = "")
+    {
+        var listing = await ListSnapshotsAsync(cancellationToken, idPrefix);
+        listing.ThrowIfDamaged();
+        return [.. listing.Readable];
+    }
+
+    /// <summary>
+    /// Every snapshot (with an ID starting with <paramref name="idPrefix"/>), split into the readable ones, oldest first,
+    /// and the damaged ones, which the caller must report. When the index has been loaded, index files written since
+    /// are loaded too: a backup writes its index before its snapshot, so every snapshot listed here then has its
+    /// chunks in <see cref="Index"/>, even while a backup runs beside this process.
+    /// </summary>
+    public async Task<SnapshotListing> ListSnapshotsAsync(CancellationToken cancellationToken, string idPrefix = "")
     {
         var ids = new List<Digest>();
         await foreach (var info in Store.ListAsync(BlobKind.Snapshot, cancellationToken))
@@ -363,22 +415,29 @@ public sealed class Repository
                 ids.Add(id);
             }
         }
+        if (_indexLoaded)
+        {
+            await LoadIndexAsync(cancellationToken);
+        }
         var loaded = await Task.WhenAll(ids.Select(async id =>
         {
             try
             {
-                return (id, await LoadSnapshotAsync(id, cancellationToken));
+                return (id, await LoadSnapshotAsync(id, cancellationToken), (DamagedSnapshot?)null);
             }
             catch (CorruptObjectException e)
             {
-                lock (ids)
-                {
-                    damaged?.Add(e.Message);
-                }
-                return (id, (Snapshot?)null);
+                return (id, (Snapshot?)null, new DamagedSnapshot(id, e.Message));
+            }
+            catch (BlobNotFoundException)
+            {
+                // Removed (by forget) since the listing: gone, not damaged.
+                return (id, null, null);
             }
         }));
-        return [.. loaded.Where(s => s.Item2 is not null).Select(s => (s.id, s.Item2!)).OrderBy(s => s.Item2.Time).ThenBy(s => s.id.ToString())];
+        return new SnapshotListing(
+            [.. loaded.Where(s => s.Item2 is not null).Select(s => (s.id, s.Item2!)).OrderBy(s => s.Item2.Time).ThenBy(s => s.id.ToString())],
+            [.. loaded.Select(s => s.Item3).OfType<DamagedSnapshot>().OrderBy(d => d.Id.ToString())]);
     }
 
     /// <summary>Reads an object whose name is the SHA-256 of its bytes and checks that it is.</summary>

@@ -123,10 +123,10 @@ public sealed class RestoreSafetyTests : IDisposable
         File.WriteAllBytes(firstPath, bytes);
 
         var repository = await TestRepository.OpenAsync(_store);
-        var damaged = new List<string>();
-        var snapshots = await repository.LoadSnapshotsAsync(CancellationToken.None, damaged);
-        Assert.Equal(second.Id, Assert.Single(snapshots).Id);
-        Assert.Single(damaged);
+        var listing = await repository.ListSnapshotsAsync(CancellationToken.None);
+        Assert.Equal(second.Id, Assert.Single(listing.Readable).Id);
+        Assert.Equal(first.Id, Assert.Single(listing.Damaged).Id);
+        await Assert.ThrowsAsync<Lifeboat.Snapshots.DamagedSnapshotException>(() => repository.LoadSnapshotsAsync(CancellationToken.None));
         var third = await BackupAsync(source);
         Assert.NotEmpty(third.Warnings);
         Assert.True((await RestoreAsync(second.Snapshot, _temp["target"])).Complete);

@@ -57,8 +57,22 @@ public static class PostgresPhysicalRestoreCommand
         }
         var repository = await context.OpenRepositoryAsync(loadIndex: true, LockMode.Shared, cancellationToken);
         var (component, host) = SourceRestore.Filters(context);
-        var snapshots = await repository.LoadSnapshotsAsync(context.Token);
-        var (id, snapshot, info) = BaseBackupSelection.Choose(snapshots, SourceRestore.SnapshotName(context), target, component, host);
+        var listing = await repository.ListSnapshotsAsync(context.Token);
+        var name = SourceRestore.SnapshotName(context);
+        (Crypto.Digest Id, Snapshots.Snapshot Snapshot, BaseBackupInfo Info) chosen;
+        try
+        {
+            chosen = BaseBackupSelection.Choose(listing.Readable, name, target, component, host);
+        }
+        catch (ArgumentException)
+        {
+            // No readable choice: a damaged snapshot that may be the one meant is the better explanation.
+            listing.ThrowIfDamagedCouldBe(name);
+            throw;
+        }
+        // Checked after the choice, so the message can name the base backup 'latest' would otherwise mean.
+        listing.ThrowIfDamagedCouldBe(name, chosen.Id);
+        var (id, snapshot, info) = chosen;
         (var reach, target) = await BaseBackupSelection.EnsureReachableAsync(repository, info, target, context.Token);
         var options = new PhysicalRestoreOptions
         {

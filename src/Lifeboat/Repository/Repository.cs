@@ -359,9 +359,20 @@ public sealed class Repository
     }
 
     /// <summary>Writes a snapshot (the commit point of a backup); returns its ID.</summary>
-    public Task<Digest> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken) =>
-        PutContentAddressedAsync(Store, BlobKind.Snapshot,
+    public Task<Digest> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        // What every reader would report as damaged is never written: the check that reading applies, applied first.
+        try
+        {
+            snapshot.Validated();
+        }
+        catch (CorruptObjectException e)
+        {
+            throw new ArgumentException($"refusing to save a snapshot that would read as damaged: {e.Message}", nameof(snapshot), e);
+        }
+        return PutContentAddressedAsync(Store, BlobKind.Snapshot,
             Key.Box.Seal(JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.Snapshot), SnapshotAad), cancellationToken);
+    }
 
     /// <summary>
     /// Reads one snapshot and validates its fields (format §9); throws <see cref="CorruptObjectException"/> naming the

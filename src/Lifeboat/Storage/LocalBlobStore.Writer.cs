@@ -61,6 +61,7 @@ public sealed partial class LocalBlobStore
             {
                 // Read-only before it gets its final name: a stored object is never changed again.
                 File.SetUnixFileMode(stream.SafeFileHandle, _store.Modes.File);
+                _store.Modes.GiveAway(_temp);
                 stream.Flush(flushToDisk: true);
             }
             catch (IOException e) when (IsDiskFull(e))

@@ -58,7 +58,7 @@ public sealed partial class LocalBlobStore : IBlobStore
     public string Location => root;
 
     /// <summary>The permissions of what this store creates (<see cref="LocalStoreModes"/>), following the root's mode.</summary>
-    private LocalStoreModes Modes => modes ??= LocalStoreModes.Of(File.GetUnixFileMode(root));
+    private LocalStoreModes Modes => modes ??= LocalStoreModes.OfFolder(root);
 
     /// <summary>
     /// Whether the repository's config object exists, i.e. whether this root holds a repository. Throws
@@ -232,6 +232,7 @@ public sealed partial class LocalBlobStore : IBlobStore
                 await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
                 // Read-only before it gets its final name: a stored object is never changed again.
                 File.SetUnixFileMode(stream.SafeFileHandle, Modes.File);
+                Modes.GiveAway(temp);
                 if (name.Kind != BlobKind.Lock)
                 {
                     stream.Flush(flushToDisk: true);
@@ -447,6 +448,10 @@ public sealed partial class LocalBlobStore : IBlobStore
         var mode = isRoot ? LocalStoreModes.Private.Folder : Modes.Folder;
         Directory.CreateDirectory(folder, mode);
         File.SetUnixFileMode(folder, mode);
+        if (!isRoot)
+        {
+            Modes.GiveAway(folder);
+        }
         FsyncDirectory(parent);
     }
 

@@ -74,6 +74,32 @@ public sealed class PermissionTests : IDisposable
         AssertModes(root, GroupFolder, UnixFileMode.UserRead | UnixFileMode.GroupRead, skipRoot: true);
     }
 
+    [Fact]
+    public async Task What_root_writes_into_another_users_repository_belongs_to_that_user_so_the_repository_stays_readable_to_it()
+    {
+        // A repository of the postgres user (archive_command and restore_command run as postgres) that root also writes
+        // to (wal receive, a backup run by hand): an object only root could read would break PostgreSQL's restore.
+        var postgres = Lifeboat.FileSystem.Posix.LStat("/var/lib/postgresql");
+        Assert.NotEqual(0u, postgres.Uid);
+        TestData.Write(Path.Combine(_temp["source"], "a.bin"), TestData.Random(100_000, 1));
+        var repo = Env("theirs");
+        await RunAsync(repo, "init");
+        // As if postgres had made it: everything in it is theirs.
+        foreach (var entry in Directory.EnumerateFileSystemEntries(_temp["theirs"], "*", SearchOption.AllDirectories).Append(_temp["theirs"]))
+        {
+            Lifeboat.FileSystem.Posix.LChown(entry, postgres.Uid, postgres.Gid);
+        }
+        await RunAsync(repo, "backup", _temp["source"]);
+        var created = Directory.EnumerateFileSystemEntries(_temp["theirs"], "*", SearchOption.AllDirectories).ToList();
+        Assert.Contains(created, e => e.Contains("/snapshots/", StringComparison.Ordinal));
+        Assert.Contains(created, e => e.Contains("/data/", StringComparison.Ordinal));
+        foreach (var entry in created)
+        {
+            var status = Lifeboat.FileSystem.Posix.LStat(entry);
+            Assert.True(status.Uid == postgres.Uid && status.Gid == postgres.Gid, $"{entry} belongs to {status.Uid}:{status.Gid}, not {postgres.Uid}:{postgres.Gid}");
+        }
+    }
+
     private static void AssertModes(string root, UnixFileMode folder, UnixFileMode file, bool skipRoot = false)
     {
         if (!skipRoot)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lifeboat.Crypto;
 using Lifeboat.Cli;
 using Lifeboat.Snapshots;
 using Lifeboat.Sources.Postgres.Physical;
@@ -11,6 +12,9 @@ namespace Lifeboat.Tests.Postgres.Wal;
 
 public sealed class WalCliTests : IDisposable
 {
+    // WAL expiry reads only the source metadata; the root tree only needs to be a well-formed chunk ID.
+    private static readonly string FakeTree = Digest.Sha256("not a real tree"u8).ToString();
+
     private const ulong Cluster = 7301234567890123456;
     private readonly TempDirectory _folder = new();
 
@@ -188,7 +192,7 @@ public sealed class WalCliTests : IDisposable
             var source = new BaseBackupInfo(Cluster, 1, new Lsn(start * (ulong)FakeSegments.Size + 40), new Lsn(stop * (ulong)FakeSegments.Size + 256), 1,
                 FakeSegments.Size, 150000, DateTimeOffset.UtcNow).ToMetadata();
             source["kind"] = "postgres";
-            await repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow.AddHours(-age), Component = "postgres", Source = source }, CancellationToken.None);
+            await repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow.AddHours(-age), Component = "postgres", Source = source, Tree = FakeTree }, CancellationToken.None);
         }
         var before = Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
 

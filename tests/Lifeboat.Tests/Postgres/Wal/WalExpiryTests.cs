@@ -46,7 +46,7 @@ public sealed class WalExpiryTests : IDisposable
     {
         var source = info.ToMetadata();
         source["kind"] = "postgres";
-        return await _repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow, Component = "postgres", Source = source }, CancellationToken.None);
+        return await _repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow, Component = "postgres", Tree = FakeSegments.Tree, Source = source }, CancellationToken.None);
     }
 
     private Task ForgetAsync(Digest id) => _store.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), CancellationToken.None);
@@ -225,7 +225,7 @@ public sealed class WalExpiryTests : IDisposable
         await PushAsync(1, 3, 4, 5);
         await SaveAsync(Backup(5, 5));
         await SaveAsync(Backup(1, 1) with { SystemIdentifier = 42 });
-        await _repository.SaveSnapshotAsync(new Snapshot { Component = "postgres", Source = new Dictionary<string, string> { ["kind"] = "postgres", ["mode"] = "logical" } },
+        await _repository.SaveSnapshotAsync(new Snapshot { Component = "postgres", Tree = FakeSegments.Tree, Source = new Dictionary<string, string> { ["kind"] = "postgres", ["mode"] = "logical" } },
             CancellationToken.None);
 
         var report = await ExpireAsync();

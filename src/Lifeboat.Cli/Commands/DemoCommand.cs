@@ -117,9 +117,9 @@ public static class DemoCommand
         ? $"{r.Component} snapshot {r.Snapshot![..8]} ({Size.Format(r.BytesRead)} read, {Size.Format(r.BytesStored)} stored)"
         : $"{r.Component} {r.Outcome}: {r.Error}"));
 
-    // Copies what a backup holds: a link as the link itself (Posix.Symlink: File.CreateSymbolicLink refuses a link whose
-    // target is an existing directory), FIFOs and devices as nodes (a byte copy would block on a FIFO forever); sockets
-    // are left out, as a backup leaves them out.
+    // Copies what a backup holds, by the type lstat gives: a link as the link itself, its target text as stored
+    // (Posix.Symlink, as restore places links), FIFOs and devices as nodes (a byte copy would block on a FIFO forever);
+    // sockets are left out, as a backup leaves them out.
     private static void CopyTree(string from, string to)
     {
         Directory.CreateDirectory(to);

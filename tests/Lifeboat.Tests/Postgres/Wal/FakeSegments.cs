@@ -9,9 +9,6 @@ internal static class FakeSegments
 {
     public const long Size = 16 * 1024 * 1024;
 
-    /// <summary>A root tree ID for the base backup snapshots these tests store without data (a snapshot must name a chunk ID to be readable).</summary>
-    public static readonly string Tree = new('0', 64);
-
     /// <summary>Writes segment <paramref name="number"/> of timeline 1 into <paramref name="folder"/> and returns its path.</summary>
     public static string Write(string folder, ulong systemIdentifier, ulong number, ulong? pageAddress = null, uint timeline = 1)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lifeboat.Crypto;
 using Lifeboat.Cli;
 using Lifeboat.Snapshots;
 using Lifeboat.Sources.Postgres.Physical;
@@ -11,6 +12,9 @@ namespace Lifeboat.Tests.Postgres.Wal;
 
 public sealed class WalCliTests : IDisposable
 {
+    // WAL expiry reads only the source metadata; the root tree only needs to be a well-formed chunk ID.
+    private static readonly string FakeTree = Digest.Sha256("not a real tree"u8).ToString();
+
     private const ulong Cluster = 7301234567890123456;
     private readonly TempDirectory _folder = new();
 
@@ -177,7 +181,19 @@ public sealed class WalCliTests : IDisposable
     public async Task Forget_of_a_base_backup_expires_the_wal_only_it_needed_or_exits_3_leaving_the_wal_when_the_chain_has_a_gap(bool gap)
     {
         var key = await InitAsync();
-        await PushAndBackUpAsync(key, gap ? [3, 4, 6] : [3, 4, 5, 6]);
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+        foreach (var number in gap ? new ulong[] { 3, 4, 6 } : [3, 4, 5, 6])
+        {
+            Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", FakeSegments.Write(segments, Cluster, number))).ExitCode);
+        }
+        var repository = await global::Lifeboat.Repository.Repository.OpenAsync(new LocalBlobStore(Path.Combine(_folder.Path, "repo")), "wal-cli-password", CancellationToken.None);
+        foreach (var (start, stop, age) in new (ulong, ulong, int)[] { (3, 3, 2), (4, 6, 1) })
+        {
+            var source = new BaseBackupInfo(Cluster, 1, new Lsn(start * (ulong)FakeSegments.Size + 40), new Lsn(stop * (ulong)FakeSegments.Size + 256), 1,
+                FakeSegments.Size, 150000, DateTimeOffset.UtcNow).ToMetadata();
+            source["kind"] = "postgres";
+            await repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow.AddHours(-age), Component = "postgres", Source = source, Tree = FakeTree }, CancellationToken.None);
+        }
         var before = Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
 
         var forget = await CliRunner.RunAsync(Environment(key), "forget", "--keep-last", "1", "--component", "postgres");
@@ -205,7 +221,21 @@ public sealed class WalCliTests : IDisposable
     public async Task Forget_by_id_expires_the_wal_only_the_removed_base_backup_needed_as_a_policy_does_even_when_the_snapshot_is_damaged(bool damaged)
     {
         var key = await InitAsync();
-        var ids = await PushAndBackUpAsync(key, [3, 4, 5, 6]);
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+        foreach (var number in new ulong[] { 3, 4, 5, 6 })
+        {
+            Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", FakeSegments.Write(segments, Cluster, number))).ExitCode);
+        }
+        // Two base backups of the cluster: segments 3..3 two hours ago, 4..6 an hour ago.
+        var repository = await global::Lifeboat.Repository.Repository.OpenAsync(new LocalBlobStore(Path.Combine(_folder.Path, "repo")), "wal-cli-password", CancellationToken.None);
+        var ids = new List<string>();
+        foreach (var (start, stop, age) in new (ulong, ulong, int)[] { (3, 3, 2), (4, 6, 1) })
+        {
+            var source = new BaseBackupInfo(Cluster, 1, new Lsn(start * (ulong)FakeSegments.Size + 40), new Lsn(stop * (ulong)FakeSegments.Size + 256), 1,
+                FakeSegments.Size, 150000, DateTimeOffset.UtcNow).ToMetadata();
+            source["kind"] = "postgres";
+            ids.Add((await repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow.AddHours(-age), Component = "postgres", Source = source, Tree = FakeTree }, CancellationToken.None)).ToString());
+        }
         var oldest = Path.Combine(_folder.Path, "repo", "snapshots", ids[0]);
         if (damaged)
         {
@@ -225,28 +255,5 @@ public sealed class WalCliTests : IDisposable
         var after = Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(before.Where(f => f != $"{Cluster}-{WalFileName.SegmentName(1, 3, FakeSegments.Size)}"), after);
         Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "check")).ExitCode);
-    }
-
-    /// <summary>
-    /// Pushes the fake segments <paramref name="numbers"/> of <see cref="Cluster"/>, then stores two base backup snapshots
-    /// of it (segments 3..3, two hours ago; 4..6, one hour ago); returns their IDs, oldest first.
-    /// </summary>
-    private async Task<List<string>> PushAndBackUpAsync(string key, ulong[] numbers)
-    {
-        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
-        foreach (var number in numbers)
-        {
-            Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", FakeSegments.Write(segments, Cluster, number))).ExitCode);
-        }
-        var repository = await global::Lifeboat.Repository.Repository.OpenAsync(new LocalBlobStore(Path.Combine(_folder.Path, "repo")), "wal-cli-password", CancellationToken.None);
-        var ids = new List<string>();
-        foreach (var (start, stop, age) in new (ulong, ulong, int)[] { (3, 3, 2), (4, 6, 1) })
-        {
-            var source = new BaseBackupInfo(Cluster, 1, new Lsn(start * (ulong)FakeSegments.Size + 40), new Lsn(stop * (ulong)FakeSegments.Size + 256), 1,
-                FakeSegments.Size, 150000, DateTimeOffset.UtcNow).ToMetadata();
-            source["kind"] = "postgres";
-            ids.Add((await repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow.AddHours(-age), Component = "postgres", Tree = FakeSegments.Tree, Source = source }, CancellationToken.None)).ToString());
-        }
-        return ids;
     }
 }

@@ -13,15 +13,20 @@ namespace Lifeboat.Cli;
 public sealed class PostgresArchiveHealth : IArchiveHealthReader
 {
     /// <inheritdoc />
+    public bool Archives(PlanComponent component) =>
+        component.Kind == "postgres" && component.Settings.Values.TryGetValue("mode", out var mode) && mode.Text == BaseBackupInfo.Mode;
+
+    /// <inheritdoc />
     public async Task<ArchiveHealth?> ReadAsync(Repository.Repository repository, PlanComponent component, IReadOnlyList<Snapshot> snapshots, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        if (component.Kind != "postgres" || !component.Settings.Values.TryGetValue("mode", out var mode) || mode.Text != BaseBackupInfo.Mode)
+        if (!Archives(component))
         {
             return null;
         }
         var walComponent = component.Name;
         var problems = new List<string>();
+        var refused = 0;
         (string Segment, DateTimeOffset Archived)? newest = null;
         try
         {
@@ -53,6 +58,7 @@ public sealed class PostgresArchiveHealth : IArchiveHealthReader
             // A refusal older than the newest archived segment was followed by successful archiving: not a problem now.
             foreach (var refusal in (await new WalRefusals(repository).ListAsync(walComponent, cancellationToken)).Where(r => newest is null || r.Time > newest.Value.Archived))
             {
+                refused++;
                 problems.Add($"{refusal.File} refused since {refusal.Time.UtcDateTime:yyyy-MM-dd HH:mm} UTC (host {refusal.Host}): {refusal.Reason}");
             }
         }
@@ -63,7 +69,7 @@ public sealed class PostgresArchiveHealth : IArchiveHealthReader
         return new ArchiveHealth
         {
             Name = $"WAL archive (component '{walComponent}')", Newest = newest?.Segment, NewestArchived = newest?.Archived,
-            Age = newest is { } archived ? now - archived.Archived : null, Problems = problems,
+            Age = newest is { } archived ? now - archived.Archived : null, Refused = refused, Problems = problems,
         };
     }
 }

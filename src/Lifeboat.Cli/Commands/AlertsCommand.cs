@@ -46,7 +46,10 @@ public static class AlertsCommand
             {
                 throw new UsageException($"the plan {file} schedules no component, so 'lifeboat serve' exports no metrics to alert on; give components a 'schedule:'");
             }
-            var yaml = AlertRulesRenderer.Render(components, new AlertRuleOptions { SizeChange = change, FailureWindow = window }, file);
+            // Archiving goes on between base backups whether or not the daemon schedules them, so every archiving component gets the rule.
+            var archiving = new PostgresArchiveHealth();
+            var archives = loaded.Components.Where(archiving.Archives).Select(c => (c.Name, c.Rpo)).ToList();
+            var yaml = AlertRulesRenderer.Render(components, archives, new AlertRuleOptions { SizeChange = change, FailureWindow = window }, file);
             if (parse.GetValue(output) is { } path)
             {
                 await WriteAtomicallyAsync(Path.GetFullPath(path), yaml, cancellationToken);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Lifeboat.Check;
+using Lifeboat.FileSystem;
 using Lifeboat.Plan;
 using Lifeboat.Plan.Running;
 using Lifeboat.Plan.Status;
@@ -116,23 +117,32 @@ public static class DemoCommand
         ? $"{r.Component} snapshot {r.Snapshot![..8]} ({Size.Format(r.BytesRead)} read, {Size.Format(r.BytesStored)} stored)"
         : $"{r.Component} {r.Outcome}: {r.Error}"));
 
+    // Copies what a backup holds, by the type lstat gives: a link as the link itself, its target text as stored
+    // (Posix.Symlink, as restore places links), FIFOs and devices as nodes (a byte copy would block on a FIFO forever);
+    // sockets are left out, as a backup leaves them out.
     private static void CopyTree(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
         {
             var target = Path.Combine(to, entry.Name);
-            if (entry.LinkTarget is { } link)
+            var status = Posix.LStat(entry.FullName);
+            if (status.IsSymlink)
             {
-                File.CreateSymbolicLink(target, link);
+                Posix.Symlink(entry.LinkTarget!, target);
             }
-            else if (entry is DirectoryInfo)
+            else if (status.IsDirectory)
             {
                 CopyTree(entry.FullName, target);
             }
-            else
+            else if (status.IsRegularFile)
             {
                 File.Copy(entry.FullName, target);
+            }
+            else if (!status.IsSocket)
+            {
+                Posix.MakeNode(target, status.Mode, status.SpecialDevice);
+                Posix.Chmod(target, status.Permissions);
             }
         }
     }

@@ -12,7 +12,8 @@ namespace Lifeboat.Cli.Commands;
 /// (<c>wal expire</c> without <c>--keep-within</c>) unless <c>--keep-wal</c>; an expiry that refuses leaves the WAL and
 /// exits 3 with the reason, the snapshots being removed already. A policy is never applied while a snapshot is damaged
 /// (its time, host and component are unknown): forget then refuses with exit 4, and <c>forget ID...</c> removes the
-/// snapshots named, damaged or not.
+/// snapshots named, damaged or not, and expires WAL the same way (a damaged one may have been a base backup of any
+/// cluster, so then every archived component's WAL is expired by the base backups left).
 /// </summary>
 public static class ForgetCommand
 {
@@ -72,35 +73,22 @@ public static class ForgetCommand
             var listing = await repository.ListSnapshotsAsync(ct);
             if (named.Length > 0)
             {
-                return await ForgetNamedAsync(context, repository, listing, named, dry, ct);
+                return await ForgetNamedAsync(context, repository, listing, named, dry, p.GetValue(keepWal), ct);
             }
             listing.ThrowIfDamaged("forget cannot tell which snapshots the policy keeps, so it removed none");
             var snapshots = listing.Readable
                 .Where(s => (p.GetValue(host) is not { } h || s.Snapshot.Host == h) && (p.GetValue(component) is not { } c || s.Snapshot.Component == c));
             var decisions = RetentionPlanner.Plan(snapshots, policy);
-            if (!dry)
-            {
-                foreach (var decision in decisions.Where(d => !d.Keep))
-                {
-                    await repository.Store.DeleteAsync(new BlobName(BlobKind.Snapshot, decision.Id.ToString()), ct);
-                }
-            }
-            var (wal, refused) = dry || p.GetValue(keepWal) ? ([], [])
-                : await WalExpiryAfterForget.RunAsync(repository, decisions.Where(d => !d.Keep).Select(d => d.Snapshot), ct);
+            var (wal, refused) = await RemoveAsync(repository, [.. decisions.Where(d => !d.Keep).Select(d => (d.Id, (Snapshots.Snapshot?)d.Snapshot))], dry, p.GetValue(keepWal), ct);
             Report(context, decisions, dry, wal);
-            foreach (var message in refused)
-            {
-                await Console.Error.WriteLineAsync($"lifeboat: snapshots removed, but {message}");
-            }
-            return refused.Count == 0 ? ExitCodes.Success : ExitCodes.Incomplete;
+            return await RefusedAsync(refused);
         });
         return command;
     }
 
-    // Named snapshots, damaged ones included (only their file name is needed to remove them). WAL is not expired here:
-    // 'wal expire' does that once no damaged snapshot is left that might be a base backup.
+    // Named snapshots, damaged ones included (only their file name is needed to remove them).
     private static async Task<int> ForgetNamedAsync(CommandContext context, Repository.Repository repository, Snapshots.SnapshotListing listing,
-        string[] names, bool dry, CancellationToken cancellationToken)
+        string[] names, bool dry, bool keepWal, CancellationToken cancellationToken)
     {
         var all = listing.Readable.Select(s => (s.Id, Damaged: (string?)null)).Concat(listing.Damaged.Select(d => (d.Id, Damaged: (string?)d.Reason))).ToList();
         var chosen = new List<(Crypto.Digest Id, string? Damaged)>();
@@ -114,24 +102,57 @@ public static class ForgetCommand
                 _ => throw new UsageException($"'{name}' matches {matches.Count} snapshots; give more characters of the ID; nothing was removed"),
             });
         }
-        foreach (var (id, _) in chosen.Distinct())
-        {
-            if (!dry)
-            {
-                await repository.Store.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), cancellationToken);
-            }
-        }
+        var readable = listing.Readable.ToDictionary(s => s.Id, s => s.Snapshot);
+        var (wal, refused) = await RemoveAsync(repository, [.. chosen.Distinct().Select(c => (c.Id, readable.GetValueOrDefault(c.Id)))], dry, keepWal, cancellationToken);
         if (context.Json)
         {
-            CommandContext.WriteJson(new { dryRun = dry, removed = chosen.Distinct().Select(c => new { id = c.Id.ToString(), damaged = c.Damaged }) });
-            return ExitCodes.Success;
+            CommandContext.WriteJson(new { dryRun = dry, removed = chosen.Distinct().Select(c => new { id = c.Id.ToString(), damaged = c.Damaged }), walExpired = WalJson(wal) });
+            return await RefusedAsync(refused);
         }
+        ReportWal(wal);
         foreach (var (id, damaged) in chosen.Distinct())
         {
             Console.WriteLine($"  {id.Short}  {(dry ? "would remove" : "removed")}{(damaged is null ? "" : $"  (damaged: {damaged})")}");
         }
         Console.WriteLine($"{chosen.Distinct().Count()} {(dry ? "would be removed" : "removed; run 'lifeboat prune' to free their data")}");
-        return ExitCodes.Success;
+        return await RefusedAsync(refused);
+    }
+
+    // The one way forget removes snapshots, by a policy or by ID: delete them, then (unless a dry run or --keep-wal) expire
+    // the archived WAL that only removed physical base backups needed. A null snapshot is a damaged one (its source unknown).
+    private static async Task<(List<WalExpiryReport> Wal, List<string> Refused)> RemoveAsync(Repository.Repository repository,
+        IReadOnlyList<(Crypto.Digest Id, Snapshots.Snapshot? Snapshot)> removed, bool dry, bool keepWal, CancellationToken cancellationToken)
+    {
+        if (dry)
+        {
+            return ([], []);
+        }
+        foreach (var (id, _) in removed)
+        {
+            await repository.Store.DeleteAsync(new BlobName(BlobKind.Snapshot, id.ToString()), cancellationToken);
+        }
+        return keepWal || removed.Count == 0 ? ([], []) : await WalExpiryAfterForget.RunAsync(repository, removed.Select(r => r.Snapshot), cancellationToken);
+    }
+
+    // An expiry that refused left the WAL as it was; the snapshots are gone already, so the run is incomplete (exit 3).
+    private static async Task<int> RefusedAsync(List<string> refused)
+    {
+        foreach (var message in refused)
+        {
+            await Console.Error.WriteLineAsync($"lifeboat: snapshots removed, but {message}");
+        }
+        return refused.Count == 0 ? ExitCodes.Success : ExitCodes.Incomplete;
+    }
+
+    private static IEnumerable<object> WalJson(List<WalExpiryReport> wal) =>
+        wal.Select(w => new { component = w.Component, files = w.Expired.Count, bytes = w.BytesFreed, keptFrom = w.KeepFromSegment });
+
+    private static void ReportWal(List<WalExpiryReport> wal)
+    {
+        foreach (var report in wal)
+        {
+            Console.WriteLine($"WAL of component '{report.Component}': deleted {report.Expired.Count} files ({Size.Format(report.BytesFreed)}) that no kept base backup needs; kept everything from {report.KeepFromSegment ?? "(no base backup left: all of it)"}");
+        }
     }
 
     private static void Report(CommandContext context, List<RetentionDecision> decisions, bool dry, List<WalExpiryReport> wal)
@@ -141,14 +162,11 @@ public static class ForgetCommand
             CommandContext.WriteJson(new
             {
                 dryRun = dry, decisions = decisions.Select(d => new { id = d.Id.ToString(), time = d.Snapshot.Time, group = d.Group, keep = d.Keep, reasons = d.Reasons }),
-                walExpired = wal.Select(w => new { component = w.Component, files = w.Expired.Count, bytes = w.BytesFreed, keptFrom = w.KeepFromSegment }),
+                walExpired = WalJson(wal),
             });
             return;
         }
-        foreach (var report in wal)
-        {
-            Console.WriteLine($"WAL of component '{report.Component}': deleted {report.Expired.Count} files ({Size.Format(report.BytesFreed)}) that no kept base backup needs; kept everything from {report.KeepFromSegment ?? "(no base backup left: all of it)"}");
-        }
+        ReportWal(wal);
         foreach (var group in decisions.GroupBy(d => d.Group))
         {
             Console.WriteLine($"{group.Key}:");

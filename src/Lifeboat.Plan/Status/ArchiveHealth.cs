@@ -14,6 +14,8 @@ public sealed record ArchiveHealth
     public DateTimeOffset? NewestArchived { get; init; }
     /// <summary>How old the newest archived file is now.</summary>
     public TimeSpan? Age { get; init; }
+    /// <summary>Pushes refused since the newest archived file (a refusal followed by successful archiving no longer counts).</summary>
+    public int Refused { get; init; }
     /// <summary>Why the archive does not meet its target (nothing archived, too old, refused pushes, unreadable); empty when healthy.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
 

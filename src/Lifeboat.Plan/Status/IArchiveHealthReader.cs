@@ -8,6 +8,9 @@ namespace Lifeboat.Plan.Status;
 /// </summary>
 public interface IArchiveHealthReader
 {
+    /// <summary>Whether <paramref name="component"/> has such an archive (<see cref="ReadAsync"/> reads it); decided from the plan alone.</summary>
+    bool Archives(PlanComponent component);
+
     /// <summary>
     /// The health of <paramref name="component"/>'s archive in <paramref name="repository"/> at <paramref name="now"/>
     /// (<paramref name="snapshots"/>: the component's, oldest first); null when the component has no such archive.

@@ -6,19 +6,21 @@ namespace Lifeboat.Server.Alerts;
 /// <summary>
 /// Renders Prometheus alerting rules for a plan's components, written against the metrics of <c>lifeboat serve</c>
 /// (docs/operations.md): backup older than its RPO, failures, size anomaly against the recent median, no successful
-/// backup since the daemon started, and the daemon itself gone.
+/// backup since the daemon started, WAL archiving failing or older than the RPO, and the daemon itself gone.
 /// </summary>
 public static class AlertRulesRenderer
 {
     /// <summary>The rule groups, in the order they are written.</summary>
-    public static readonly IReadOnlyList<string> Groups = ["lifeboat-rpo", "lifeboat-failures", "lifeboat-size", "lifeboat-startup", "lifeboat-daemon"];
+    public static readonly IReadOnlyList<string> Groups = ["lifeboat-rpo", "lifeboat-failures", "lifeboat-size", "lifeboat-startup", "lifeboat-wal", "lifeboat-daemon"];
 
     /// <summary>
     /// Writes the rules file (YAML) for <paramref name="components"/>. <paramref name="plan"/> is the plan file's path: the
     /// header names it, and the commands the RPO alert tells the operator to run pass it as <c>--plan</c>, because a
     /// component name alone is not a backup command ('lifeboat backup NAME' backs up a path NAME).
+    /// <paramref name="archives"/> are the components whose WAL archive the daemon reads (physical PostgreSQL).
     /// </summary>
-    public static string Render(IReadOnlyList<(string Name, TimeSpan? Rpo)> components, AlertRuleOptions options, string plan)
+    public static string Render(IReadOnlyList<(string Name, TimeSpan? Rpo)> components, IReadOnlyList<(string Name, TimeSpan? Rpo)> archives,
+        AlertRuleOptions options, string plan)
     {
         var rpo = new List<object>();
         var failures = new List<object>();
@@ -50,6 +52,18 @@ public static class AlertRulesRenderer
                 $"No successful backup of {name} since the daemon started",
                 $"lifeboat serve on {{{{ $labels.instance }}}} has run for longer than {Describe(startupWindow)} without a successful backup of component {name}."));
         }
+        var wal = new List<object>();
+        foreach (var (name, target) in archives)
+        {
+            var selector = $"{{component=\"{EscapePromQl(name)}\"}}";
+            // The healthy gauge is read on the daemon's check interval; the age is recomputed at every scrape, so a stalled
+            // archive alerts at the RPO even between two reads.
+            var expr = $"lifeboat_wal_archive_healthy{selector} == 0" + (target is { } r ? $" or lifeboat_wal_archive_age_seconds{selector} > {(long)r.TotalSeconds}" : "");
+            wal.Add(Rule("LifeboatWalArchiveFailing", expr, null, "critical", name,
+                $"WAL archiving of {name} is failing or older than its RPO" + (target is { } t ? $" ({Describe(t)})" : ""),
+                $"The WAL archive of component {name} on {{{{ $labels.instance }}}} is not healthy: nothing archived, the newest segment older than the RPO, or pushes refused "
+                + $"(lifeboat_wal_archive_refused). Point-in-time recovery stops at the newest archived segment. Run 'lifeboat status --plan {plan}' for the reason; /health lists it under walArchives."));
+        }
         var daemon = new List<object>
         {
             Rule("LifeboatDaemonDown", "absent(lifeboat_start_time_seconds)", "10m", "critical", null,
@@ -59,7 +73,7 @@ public static class AlertRulesRenderer
         {
             ["groups"] = new List<object>
             {
-                Group(Groups[0], rpo), Group(Groups[1], failures), Group(Groups[2], size), Group(Groups[3], startup), Group(Groups[4], daemon),
+                Group(Groups[0], rpo), Group(Groups[1], failures), Group(Groups[2], size), Group(Groups[3], startup), Group(Groups[4], wal), Group(Groups[5], daemon),
             },
         };
         var yaml = new SerializerBuilder().WithIndentedSequences().Build().Serialize(document);

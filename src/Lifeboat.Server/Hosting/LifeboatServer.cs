@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lifeboat.Server.Archives;
 using Lifeboat.Server.Health;
 using Lifeboat.Server.Metrics;
 using Lifeboat.Server.Scheduling;
@@ -58,6 +59,9 @@ public sealed class LifeboatServer
         _scheduler = new Scheduler(components, runner, histories, new SchedulerObservers(_metrics, _alerts, new SchedulerLog(log, clock)), clock, options.ShutdownGrace);
     }
 
+    /// <summary>The WAL archives shown in /metrics and /health, read every <see cref="ServerOptions.ArchiveCheckInterval"/>; null: none.</summary>
+    public ArchiveMonitor? Archives { get; init; }
+
     /// <summary>The address /health and /metrics are served on, once listening (the real port when 0 was asked).</summary>
     public Task<Uri> Address => _address.Task;
 
@@ -79,6 +83,7 @@ public sealed class LifeboatServer
         using var stopRegistration = stopping.Register(_readiness.Stopping);
         var notifier = _notifier.RunAsync(CancellationToken.None);
         var rpo = _alerts.RunAsync(_options.RpoCheckInterval, stopping);
+        var archives = Archives?.RunAsync(_options.ArchiveCheckInterval, stopping) ?? Task.CompletedTask;
         _readiness.Started();
         if (stopping.IsCancellationRequested)
         {
@@ -86,6 +91,7 @@ public sealed class LifeboatServer
         }
         await _scheduler.RunAsync(stopping);
         await rpo;
+        await archives;
         // Webhooks for the last runs still go out, within a bound, before the process ends.
         _notifier.Complete();
         await Task.WhenAny(notifier, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
@@ -104,6 +110,7 @@ public sealed class LifeboatServer
             status = "alive",
             time = _clock.GetUtcNow(),
             components = _metrics.Describe(),
+            walArchives = Archives?.Describe() ?? [],
             nextRuns = _scheduler.NextRuns,
             webhooks = _notifier.Describe(),
         }, JsonOutput));
@@ -119,6 +126,7 @@ public sealed class LifeboatServer
             var text = new StringWriter();
             var writer = new PrometheusTextWriter(text);
             _metrics.Write(writer);
+            Archives?.Write(writer);
             _notifier.Write(writer);
             return Results.Text(text.ToString(), PrometheusTextWriter.ContentType);
         });

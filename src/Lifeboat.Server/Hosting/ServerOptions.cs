@@ -26,6 +26,9 @@ public sealed record ServerOptions
     /// <summary>How often every component's RPO is checked for a breach.</summary>
     public TimeSpan RpoCheckInterval { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often the components' WAL archives are read for /metrics and /health (each read lists the repository).</summary>
+    public TimeSpan ArchiveCheckInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Parses <c>HOST:PORT</c> (an IP address; IPv6 in brackets).</summary>
     public static IPEndPoint ParseListen(string text)
     {

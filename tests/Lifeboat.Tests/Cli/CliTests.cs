@@ -163,6 +163,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task The_demo_copies_a_source_with_links_to_directories_and_a_fifo_and_restores_it_identically()
+    {
+        // Links to a directory, relative and absolute: File.CreateSymbolicLink refuses them once the directory exists.
+        File.CreateSymbolicLink(Path.Combine(_source, "to-sub"), "sub");
+        File.CreateSymbolicLink(Path.Combine(_source, "to-sub-absolute"), Path.Combine(_source, "sub"));
+        File.CreateSymbolicLink(Path.Combine(_source, "sub", "up"), "..");
+        // A FIFO: a byte copy would block on it forever.
+        Lifeboat.FileSystem.Posix.MakeNode(Path.Combine(_source, "pipe"), 0x1000 | 0x1A4, 0);
+        var result = await Run("demo", "--dir", _temp["demo"], "--source", _source);
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.Contains("identical", result.Stdout);
+        var copy = Path.Combine(_temp["demo"], "quickstart", "site");
+        Assert.Equal("sub", new FileInfo(Path.Combine(copy, "to-sub")).LinkTarget);
+        Assert.Equal(Path.Combine(_source, "sub"), new FileInfo(Path.Combine(copy, "to-sub-absolute")).LinkTarget);
+        Assert.True(Lifeboat.FileSystem.Posix.LStat(Path.Combine(copy, "pipe")).Mode is var mode && (mode & 0xF000) == 0x1000);
+    }
+
+    [Fact]
     public async Task Repair_index_rebuilds_a_deleted_index_and_check_is_clean_again()
     {
         await InitAndBackupAsync();

@@ -57,7 +57,7 @@ public sealed class AlertsRenderTests : IDisposable
 
         var root = Root(await File.ReadAllTextAsync(output));
         var groups = ((YamlSequenceNode)root["groups"]).Cast<YamlMappingNode>().Select(g => g["name"].ToString()).ToList();
-        Assert.Equal(["lifeboat-rpo", "lifeboat-failures", "lifeboat-size", "lifeboat-startup", "lifeboat-daemon"], groups);
+        Assert.Equal(["lifeboat-rpo", "lifeboat-failures", "lifeboat-size", "lifeboat-startup", "lifeboat-wal", "lifeboat-daemon"], groups);
 
         // Only components with an RPO get the age rule; the unscheduled one gets none.
         var rpo = Assert.Single(Rules(root, "lifeboat-rpo"));
@@ -79,6 +79,7 @@ public sealed class AlertsRenderTests : IDisposable
         Assert.Equal("lifeboat_backup_success_total{component=\"orders-db\"} == 0 and on(instance, job) (time() - lifeboat_start_time_seconds) > 90000", startup[0]["expr"].ToString());
         Assert.EndsWith("> 90000", startup[1]["expr"].ToString());
         Assert.Equal("absent(lifeboat_start_time_seconds)", Assert.Single(Rules(root, "lifeboat-daemon"))["expr"].ToString());
+        Assert.Empty(Rules(root, "lifeboat-wal"));
     }
 
     [Fact]
@@ -133,7 +134,7 @@ public sealed class AlertsRenderTests : IDisposable
     [Fact]
     public void Label_values_are_escaped_inside_the_promql_selectors_and_the_yaml_stays_valid()
     {
-        var yaml = AlertRulesRenderer.Render([("we\"ird\\name", TimeSpan.FromMinutes(90))], new AlertRuleOptions(), "plan.yaml");
+        var yaml = AlertRulesRenderer.Render([("we\"ird\\name", TimeSpan.FromMinutes(90))], [("we\"ird\\name", TimeSpan.FromMinutes(90))], new AlertRuleOptions(), "plan.yaml");
         var rule = Rules(Root(yaml), "lifeboat-rpo").Single();
         Assert.Equal("lifeboat_backup_age_seconds{component=\"we\\\"ird\\\\name\"} > lifeboat_rpo_target_seconds{component=\"we\\\"ird\\\\name\"}", rule["expr"].ToString());
         Assert.Equal("we\"ird\\name", ((YamlMappingNode)rule["labels"])["component"].ToString());

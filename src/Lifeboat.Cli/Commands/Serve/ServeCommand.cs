@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Lifeboat.Plan;
+using Lifeboat.Server.Archives;
 using Lifeboat.Server.Health;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Plans;
@@ -51,12 +52,18 @@ public static class ServeCommand
         DefaultValueFactory = _ => "30s",
     };
 
+    private static readonly Option<string> ArchiveInterval = new("--archive-check-interval")
+    {
+        Description = "How often the WAL archives of physical PostgreSQL components are read for /metrics and /health (each read lists the repository)",
+        DefaultValueFactory = _ => "1m",
+    };
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("serve", "Run the plan's schedules as a daemon, with /health, /health/ready and /metrics (Prometheus)")
         {
-            PlanFile, Listen, Webhooks, CatchUp, Attempts, RetryDelay, Grace,
+            PlanFile, Listen, Webhooks, CatchUp, Attempts, RetryDelay, Grace, ArchiveInterval,
         };
         command.SetBody(RunAsync);
         return command;
@@ -90,6 +97,7 @@ public static class ServeCommand
         }
         var delay = parse.GetValue(RetryDelay) is { } delayText ? Duration(delayText, "--retry-delay", allowZero: false) : (TimeSpan?)null;
         var grace = Duration(parse.GetValue(Grace)!, "--shutdown-grace", allowZero: true);
+        var archiveInterval = Duration(parse.GetValue(ArchiveInterval)!, "--archive-check-interval", allowZero: false);
 
         var file = PlanOption.Locate(parse, PlanFile);
         var kinds = PlanKinds.Create();
@@ -101,6 +109,7 @@ public static class ServeCommand
             // Webhooks given to the command replace the plan's notify: webhooks (whose secrets are then not read).
             Webhooks = givenWebhooks.Count > 0 ? givenWebhooks : PlanScheduling.Webhooks(plan),
             ShutdownGrace = grace,
+            ArchiveCheckInterval = archiveInterval,
         };
         if (components.Count == 0)
         {
@@ -123,7 +132,11 @@ public static class ServeCommand
             .Select(r => RepositoryProbe.For(r.OpenStore(), () => r.ReadPassword()) with { Name = $"repository '{r.Name}'" })
             .Append(PlanProbe.For(file, kinds))
             .ToList();
-        var server = new LifeboatServer(options, components, new PlanComponentRunner(plan, kinds, TimeProvider.System), histories, probes, TimeProvider.System, Console.Error);
+        var archives = new ArchiveMonitor(plan, new PostgresArchiveHealth(), TimeProvider.System);
+        var server = new LifeboatServer(options, components, new PlanComponentRunner(plan, kinds, TimeProvider.System), histories, probes, TimeProvider.System, Console.Error)
+        {
+            Archives = archives.Components.Count > 0 ? archives : null,
+        };
         var running = server.RunAsync(stop.Token);
         if (await Task.WhenAny(server.Address, running) == server.Address)
         {

@@ -108,6 +108,19 @@ internal sealed class ArchivingCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Pushes the first WAL segment of <paramref name="other"/> (another cluster) into this repository through
+    /// <c>wal push</c>, from a copy outside its data directory; returns the segment's name and the CLI's result.
+    /// </summary>
+    public async Task<(string Segment, CliRunner.Result Push)> PushSegmentOfAsync(PostgresServer other)
+    {
+        var copies = Directory.CreateDirectory(Path.Combine(Root, "other-wal")).FullName;
+        var segment = Directory.GetFiles(Path.Combine(other.DataDirectory, "pg_wal")).Where(f => Path.GetFileName(f).Length == 24).Order(StringComparer.Ordinal).First();
+        var copy = Path.Combine(copies, Path.GetFileName(segment));
+        File.Copy(segment, copy);
+        return (Path.GetFileName(segment), await CliAsync("wal", "push", "--batch", "0", copy));
+    }
+
     /// <summary>The WAL files archived in the repository under <paramref name="prefix"/> (system identifier and '-'), without it, in order.</summary>
     public List<string> ArchivedWal(string prefix) =>
     [

@@ -30,16 +30,13 @@ public sealed class WalArchiveStatusTests
         var restored = await ArchivingCluster.CheckAsync(cluster.CliAsync("restore", "postgres", "latest", "--connection", fresh.Url("shop"), "--into", "shop_copy"));
         Assert.Contains($"next: this server is cluster {await fresh.PsqlAsync("select system_identifier from pg_control_system()")} and archives WAL", restored.Stdout);
         Assert.Contains("take a new base backup", restored.Stdout);
-        var copies = Directory.CreateDirectory(Path.Combine(cluster.Root, "fresh-wal")).FullName;
-        var segment = Directory.GetFiles(Path.Combine(fresh.DataDirectory, "pg_wal")).Where(f => Path.GetFileName(f).Length == 24).Order(StringComparer.Ordinal).First();
-        File.Copy(segment, Path.Combine(copies, Path.GetFileName(segment)));
-        var refused = await cluster.CliAsync("wal", "push", "--batch", "0", Path.Combine(copies, Path.GetFileName(segment)));
+        var (segment, refused) = await cluster.PushSegmentOfAsync(fresh);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("archives the cluster with system identifier", refused.Stderr);
 
         var broken = await CliRunner.RunAsync(environment, "status", "--plan", plan);
         Assert.Equal(5, broken.ExitCode);
-        Assert.Contains($"{Path.GetFileName(segment)} refused since", broken.Stdout);
+        Assert.Contains($"{segment} refused since", broken.Stdout);
         Assert.Contains("WAL archiving is failing or behind for: db", broken.Stdout);
         Assert.DoesNotContain("meet their RPO targets", broken.Stdout.Replace("the snapshots meet their RPO targets, but WAL archiving does not", ""));
         var json = await CliRunner.RunAsync(environment, "status", "--plan", plan, "--json");

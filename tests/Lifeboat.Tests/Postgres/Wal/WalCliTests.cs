@@ -214,4 +214,46 @@ public sealed class WalCliTests : IDisposable
             Assert.Equal(before.Where(f => f != $"{Cluster}-{WalFileName.SegmentName(1, 3, FakeSegments.Size)}"), after);
         }
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Forget_by_id_expires_the_wal_only_the_removed_base_backup_needed_as_a_policy_does_even_when_the_snapshot_is_damaged(bool damaged)
+    {
+        var key = await InitAsync();
+        var segments = Directory.CreateDirectory(Path.Combine(_folder.Path, "pg_wal")).FullName;
+        foreach (var number in new ulong[] { 3, 4, 5, 6 })
+        {
+            Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "push", FakeSegments.Write(segments, Cluster, number))).ExitCode);
+        }
+        // Two base backups of the cluster: segments 3..3 two hours ago, 4..6 an hour ago.
+        var repository = await global::Lifeboat.Repository.Repository.OpenAsync(new LocalBlobStore(Path.Combine(_folder.Path, "repo")), "wal-cli-password", CancellationToken.None);
+        var ids = new List<string>();
+        foreach (var (start, stop, age) in new (ulong, ulong, int)[] { (3, 3, 2), (4, 6, 1) })
+        {
+            var source = new BaseBackupInfo(Cluster, 1, new Lsn(start * (ulong)FakeSegments.Size + 40), new Lsn(stop * (ulong)FakeSegments.Size + 256), 1,
+                FakeSegments.Size, 150000, DateTimeOffset.UtcNow).ToMetadata();
+            source["kind"] = "postgres";
+            ids.Add((await repository.SaveSnapshotAsync(new Snapshot { Time = DateTimeOffset.UtcNow.AddHours(-age), Component = "postgres", Source = source, Tree = FakeTree }, CancellationToken.None)).ToString());
+        }
+        var oldest = Path.Combine(_folder.Path, "repo", "snapshots", ids[0]);
+        if (damaged)
+        {
+            // Its time, component and source are unreadable now: forget cannot tell which cluster it was a base backup of.
+            File.SetUnixFileMode(oldest, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await File.WriteAllBytesAsync(oldest, new byte[200]);
+            // A policy refuses while a snapshot is damaged; removing it by ID is the way out.
+            Assert.Equal(ExitCodes.Damaged, (await CliRunner.RunAsync(Environment(key), "forget", "--keep-last", "1")).ExitCode);
+        }
+        var before = Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+
+        var forget = await CliRunner.RunAsync(Environment(key), "forget", ids[0][..12]);
+
+        Assert.True(forget.ExitCode == 0, forget.Stdout + forget.Stderr);
+        Assert.False(File.Exists(oldest));
+        Assert.Contains("WAL of component 'postgres': deleted 1 files", forget.Stdout);
+        var after = Directory.GetFiles(Path.Combine(_folder.Path, "repo", "wal")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(before.Where(f => f != $"{Cluster}-{WalFileName.SegmentName(1, 3, FakeSegments.Size)}"), after);
+        Assert.Equal(0, (await CliRunner.RunAsync(Environment(key), "wal", "check")).ExitCode);
+    }
 }

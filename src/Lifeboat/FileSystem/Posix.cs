@@ -161,8 +161,9 @@ public static partial class Posix
 
     /// <summary>
     /// Creates <paramref name="path"/> as a symbolic link whose target is the text <paramref name="target"/>, stored as
-    /// given: relative or absolute, to a file, a directory or nothing at all (unlike
-    /// <see cref="File.CreateSymbolicLink(string, string)"/>, which refuses a target that is a directory).
+    /// given: relative or absolute, to a file, a directory or nothing at all, with no check of the target. Restore
+    /// pairs it with <see cref="Rename"/>: <see cref="File.Move(string, string)"/> takes a link that resolves to a
+    /// directory for a missing file.
     /// </summary>
     /// <exception cref="ArgumentException">A path is empty or contains a NUL character.</exception>
     /// <exception cref="IOException"><paramref name="path"/> already exists (errno <c>EEXIST</c>), among other failures.</exception>

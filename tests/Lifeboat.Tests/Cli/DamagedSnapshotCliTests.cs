@@ -133,7 +133,7 @@ public sealed class DamagedSnapshotCliTests : IDisposable
         var store = new LocalBlobStore(_temp["repo"]);
         var repository = await TestRepository.OpenAsync(store);
         var original = await repository.LoadSnapshotAsync(Digest.Parse(older), CancellationToken.None);
-        var nullTags = await repository.SaveSnapshotAsync(original with { Tags = null!, Username = null!, Time = original.Time.AddHours(1) }, CancellationToken.None);
+        var nullTags = await PlantAsync(repository, original with { Tags = null!, Username = null!, Time = original.Time.AddHours(1) });
 
         var list = await RunAsync("snapshots");
         Assert.True(list.ExitCode == 0, list.Stdout + list.Stderr);
@@ -141,11 +141,25 @@ public sealed class DamagedSnapshotCliTests : IDisposable
         var restore = await RunAsync("restore", nullTags.Short, "--target", _temp["target"]);
         Assert.True(restore.ExitCode == 0, restore.Stderr);
 
-        var nullPaths = await repository.SaveSnapshotAsync(original with { Paths = null!, Time = original.Time.AddHours(2) }, CancellationToken.None);
+        // Lifeboat itself never writes one: saving it is refused before anything is stored.
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => repository.SaveSnapshotAsync(original with { Paths = null! }, CancellationToken.None));
+        Assert.Contains("field 'paths' is null", refused.Message);
+        var nullPaths = await PlantAsync(repository, original with { Paths = null!, Time = original.Time.AddHours(2) });
         var damaged = await RunAsync("snapshots");
         Assert.True(damaged.ExitCode == ExitCodes.Damaged, damaged.Stdout + damaged.Stderr);
         Assert.Contains($"snapshot {nullPaths.Short}: field 'paths' is null", damaged.Stderr);
         Assert.DoesNotContain("unexpected error", damaged.Stderr);
+    }
+
+    // Anyone with the key (or a bug in another writer) can store any JSON; SaveSnapshotAsync refuses to, so the hostile
+    // snapshot is sealed and stored here exactly as the repository stores one (format §9).
+    private static async Task<Digest> PlantAsync(Lifeboat.Repository.Repository repository, Lifeboat.Snapshots.Snapshot snapshot)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(snapshot, Lifeboat.Repository.RepositoryJson.Default.Snapshot);
+        var stored = repository.Key.Box.Seal(json, "lifeboat-snapshot"u8);
+        var id = Digest.Sha256(stored);
+        await repository.Store.PutAsync(new BlobName(BlobKind.Snapshot, id.ToString()), stored, CancellationToken.None);
+        return id;
     }
 
     [Fact]
